@@ -1,0 +1,232 @@
+"""The assessment pipeline: register + scenario + horizons -> simulated exposure.
+
+>>> from climaterisk import load_register, assess
+>>> result = assess(load_register(), "rcp45", trials=2_000, seed=7)
+>>> [h.year for h in result.horizons]
+[2030, 2050]
+>>> h = result.horizons[0]
+>>> h.total.residual.mean <= h.total.inherent.mean
+True
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import platform
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from climaterisk import __version__
+from climaterisk.errors import Problem, ScenarioError
+from climaterisk.metrics import Stats, exceedance, summarise
+from climaterisk.portfolio import (
+    Portfolio,
+    check_drivers,
+    compile_portfolio,
+    controls_config,
+    inherent_config,
+)
+from climaterisk.register import Register
+from climaterisk.scenarios import Scenario, load_scenario
+from climaterisk.simulate import BLOCK_TRIALS, Samples, simulate
+
+DEFAULT_TRIALS = 100_000
+DEFAULT_SEED = 20231231
+DEFAULT_CHUNK = 100_000
+
+
+@dataclass(frozen=True)
+class Line:
+    """One row of results: a risk, an opportunity, a category, a site or the total.
+
+    ``inherent`` and ``residual`` summarise annual loss [currency/yr]; for an opportunity they
+    summarise annual benefit (controls do not act on opportunities, so both are equal).
+    """
+
+    id: str
+    title: str
+    category: str
+    inherent: Stats
+    residual: Stats
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id, "title": self.title, "category": self.category,
+            "inherent": self.inherent.to_dict(), "residual": self.residual.to_dict(),
+        }
+
+
+@dataclass
+class HorizonResult:
+    """Results for one year: totals and breakdowns by risk, category and site."""
+
+    year: int
+    label: str  # short / medium / long, or "" for a year the register does not name
+    total: Line
+    by_risk: list[Line]
+    by_category: list[Line]
+    by_site: list[Line]
+    opportunities: list[Line]
+    exceedance: dict[str, list[dict]]
+    samples: dict[str, Samples] | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict:
+        return {
+            "year": self.year, "label": self.label,
+            "total": {"inherent": self.total.inherent.to_dict(),
+                      "residual": self.total.residual.to_dict()},
+            "by_risk": [x.to_dict() for x in self.by_risk],
+            "by_category": [x.to_dict() for x in self.by_category],
+            "by_site": [x.to_dict() for x in self.by_site],
+            "opportunities": [x.to_dict() for x in self.opportunities],
+            "exceedance": self.exceedance,
+        }
+
+
+@dataclass
+class Assessment:
+    """An assessment run and its results; ``to_dict()`` is the JSON output."""
+
+    register: Register
+    scenario: Scenario
+    trials: int
+    seed: int
+    chunk_trials: int
+    horizons: list[HorizonResult]
+    manifest: dict
+
+    def to_dict(self) -> dict:
+        return {
+            "scenario": {
+                "id": self.scenario.id, "name": self.scenario.name, "cmip6": self.scenario.cmip6,
+                "ngfs": list(self.scenario.ngfs),
+            },
+            "register": {
+                "id": self.register.id, "organisation": self.register.organisation,
+                "as_of": self.register.as_of.isoformat(),
+            },
+            "currency": self.register.currency,
+            "units": f"{self.register.currency} per year",
+            "trials": self.trials,
+            "seed": self.seed,
+            "horizons": [h.to_dict() for h in self.horizons],
+            "assumptions": [
+                {"file": Path(p.file).name, "entry": p.entry, "field": p.field,
+                 "value": list(p.value) if isinstance(p.value, tuple) else p.value,
+                 "unit": p.unit, "basis": p.source.split(":", 1)[1].strip()}
+                for p in self.register.assumptions
+            ],
+            "manifest": self.manifest,
+        }
+
+
+def default_horizons(register: Register) -> list[int]:
+    """The register's medium and long term."""
+    return sorted({register.horizons["medium"], register.horizons["long"]})
+
+
+def assess(
+    register: Register,
+    scenario: Scenario | str = "rcp45",
+    horizons: Sequence[int] | None = None,
+    trials: int = DEFAULT_TRIALS,
+    seed: int = DEFAULT_SEED,
+    chunk_trials: int = DEFAULT_CHUNK,
+    keep_samples: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> Assessment:
+    """Simulate inherent and residual annual losses of ``register`` under ``scenario``.
+
+    ``horizons`` are years (default: the register's medium and long term). ``progress`` is
+    called with (trials done, trials in all) across all horizons. With ``keep_samples`` the
+    per-trial losses stay on each :class:`HorizonResult` as ``samples``.
+    """
+    if isinstance(scenario, str):
+        scenario = load_scenario(scenario)
+    years = list(horizons) if horizons else default_horizons(register)
+    problems = []
+    for year in years:
+        try:
+            scenario.check_year(year)
+        except ScenarioError as exc:
+            problems += exc.problems
+    if problems:
+        raise ScenarioError(problems)
+    if trials < 1:
+        raise ScenarioError(Problem("", "", "trials", trials, "a number of trials >= 1"))
+    check_drivers(register, scenario)
+    labels = {v: k for k, v in register.horizons.items()}
+    results = []
+    for i, year in enumerate(years):
+        portfolio = compile_portfolio(register, scenario, year)
+        configs = [inherent_config(portfolio), controls_config(register, portfolio)]
+        done_before = i * trials
+        report = (lambda k, d=done_before: progress(d + k, trials * len(years))) if progress else None
+        samples = simulate(portfolio, configs, trials, seed, chunk_trials, report)
+        results.append(_summarise_year(register, portfolio, samples, labels.get(year, ""),
+                                       keep_samples))
+    manifest = build_manifest(register, scenario, trials, seed, chunk_trials)
+    return Assessment(register, scenario, trials, seed, chunk_trials, results, manifest)
+
+
+def _summarise_year(
+    register: Register, portfolio: Portfolio, samples: dict[str, Samples], label: str,
+    keep: bool,
+) -> HorizonResult:
+    inh, res = samples["inherent"], samples["residual"]
+    titles = {r.id: r.title for r in (*register.risks, *register.opportunities)}
+    site_names = {s.id: s.name for s in register.sites}
+    loss_rows = ~portfolio.is_opportunity
+    by_risk, opportunities = [], []
+    for i, rid in enumerate(portfolio.risk_ids):
+        line = Line(rid, titles[rid], portfolio.categories[i],
+                    summarise(inh.by_risk[i]), summarise(res.by_risk[i]))
+        (opportunities if portfolio.is_opportunity[i] else by_risk).append(line)
+    by_category = []
+    cats = np.array(portfolio.categories)
+    for cat in sorted({c for c, o in zip(portfolio.categories, portfolio.is_opportunity,
+                                         strict=True) if not o}):
+        rows = (cats == cat) & loss_rows
+        by_category.append(Line(cat, cat.replace("_", " "), cat,
+                                summarise(inh.by_risk[rows].sum(axis=0)),
+                                summarise(res.by_risk[rows].sum(axis=0))))
+    # site breakdowns count losses only (opportunity benefits are reported apart)
+    by_site = []
+    for j, sid in enumerate([*portfolio.site_ids, "company"]):
+        title = site_names.get(sid, "company-level (no site)")
+        by_site.append(Line(sid, title, "", summarise(inh.by_site[j]), summarise(res.by_site[j])))
+    total_inh = inh.by_risk[loss_rows].sum(axis=0)
+    total_res = res.by_risk[loss_rows].sum(axis=0)
+    total = Line("total", "All risks", "", summarise(total_inh), summarise(total_res))
+    return HorizonResult(
+        year=portfolio.year, label=label, total=total, by_risk=by_risk, by_category=by_category,
+        by_site=by_site, opportunities=opportunities,
+        exceedance={"inherent": exceedance(total_inh), "residual": exceedance(total_res)},
+        samples=samples if keep else None,
+    )
+
+
+def build_manifest(
+    register: Register, scenario: Scenario, trials: int, seed: int, chunk_trials: int
+) -> dict:
+    """What an auditor needs to reproduce a run: versions, input hashes, seed, trials."""
+    inputs = {f"{register.path.name}/{name}": digest for name, digest in register.file_hashes.items()}
+    inputs[f"scenarios/{Path(scenario.path).name if scenario.path else scenario.id}"] = scenario.sha256
+    return {
+        "tool": "climaterisk",
+        "version": __version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "inputs_sha256": inputs,
+        "register_path": str(register.path),
+        "scenario_path": str(scenario.path) if scenario.path else None,
+        "seed": seed,
+        "trials": trials,
+        "chunk_trials": chunk_trials,
+        "block_trials": BLOCK_TRIALS,
+        "rng": "numpy PCG64, SeedSequence(seed, spawn_key=(year, block))",
+        "time_utc": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+    }

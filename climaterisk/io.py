@@ -1,0 +1,140 @@
+"""All file access: safe YAML reading, the shipped data folders, hashes and atomic writes."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from climaterisk.errors import OutputError, Problem
+
+MAX_FILE_BYTES = 5_000_000
+"""Largest input file read [bytes]; a register file is a few kB, so more is a mistake."""
+
+
+class _SafeLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing aliases (alias bombs) and duplicate keys."""
+
+    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.constructor.ConstructorError(
+                None, None, "aliases (*name) are not allowed in climaterisk files", event.start_mark
+            )
+        node = super().compose_node(parent, index)
+        if getattr(node, "anchor", None):
+            raise yaml.constructor.ConstructorError(
+                None, None, "anchors (&name) are not allowed in climaterisk files", node.start_mark
+            )
+        return node
+
+    def construct_mapping(self, node, deep=False):  # type: ignore[no-untyped-def]
+        seen: set = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, (list, dict)):
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a mapping key must be a plain value", key_node.start_mark
+                )
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_yaml(path: Path, shown: str | None = None) -> object:
+    """Read one YAML file safely; raise a :class:`Problem` list through ``ValueError``.
+
+    Returns the parsed data. Errors are raised as ``InputProblem`` carrying a Problem that
+    names the file and, for syntax errors, line and column.
+    """
+    name = shown or str(path)
+    if path.is_dir():
+        raise InputProblem(Problem(name, "", "", str(path), "a file, but this is a directory"))
+    if not path.exists():
+        raise InputProblem(Problem(name, "", "", str(path), "an existing file"))
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise InputProblem(
+            Problem(name, "", "", f"{size} bytes", f"a file of at most {MAX_FILE_BYTES} bytes")
+        )
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputProblem(
+            Problem(name, "", f"byte {exc.start}", raw[exc.start : exc.start + 4],
+                    "UTF-8 text (save the file as UTF-8)")
+        ) from None
+    try:
+        return yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - _SafeLoader is a SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise InputProblem(
+            Problem(name, "", where, exc.problem or str(exc), "valid YAML")
+        ) from None
+    except yaml.YAMLError as exc:
+        raise InputProblem(Problem(name, "", "", str(exc), "valid YAML")) from None
+
+
+class InputProblem(Exception):
+    """Internal: one problem met while reading a file (turned into an InputError by callers)."""
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        super().__init__(str(problem))
+
+
+def sha256_file(path: Path) -> str:
+    """SHA-256 hex digest of a file's bytes."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def shipped_dir(kind: str) -> Path:
+    """The folder of shipped ``registers`` or ``scenarios``, however the package is installed.
+
+    A wheel carries them inside the package (``climaterisk/_shipped``); a source checkout or
+    an editable install finds them at the top of the repository.
+    """
+    packaged = resources.files("climaterisk").joinpath("_shipped", kind)
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parent.parent / kind
+
+
+def atomic_write(path: Path, data: str | bytes) -> None:
+    """Write a file so that readers see either the old or the complete new content.
+
+    The data go to a temporary file in the same folder, are flushed to disk, then renamed over
+    the target. On any failure (including Ctrl-C) the temporary file is removed and the
+    previous file, if any, is left as it was.
+    """
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputError(f"cannot write {path}: folder {folder} does not exist")
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise OutputError(f"cannot write {path}: {exc.strerror}") from None
+        raise

@@ -1,0 +1,316 @@
+"""Compile a register under a scenario and year into the arrays the simulation reads.
+
+Nothing here is random. The *portfolio* holds the inherent parameters of every event link
+(risk x site, or a company-level event) and every cost component; a *control configuration*
+holds how a set of controls transforms them (frequency kept, severity and downtime factors,
+insurance layers, cost factors). Inherent and residual losses are two configurations of the
+same portfolio, evaluated on the same random draws.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from climaterisk.distributions import LogNormal, Uniform
+from climaterisk.errors import Problem, ScenarioError
+from climaterisk.register import (
+    AnnualCost,
+    CarbonCost,
+    Control,
+    CoolingEnergy,
+    EntityEvent,
+    Register,
+    Risk,
+    SiteEvent,
+)
+from climaterisk.scenarios import Scenario
+
+
+@dataclass(frozen=True)
+class EventLinks:
+    """Parameters of the L event links, one array entry per link.
+
+    Loss of one event on link ``l`` with standard normals ``z1, z2``::
+
+        sev_mult[l] * (a_scale[l] * exp(mu_a[l] + s_a[l] z1) + b_scale[l] * exp(mu_b[l] + s_b[l] z2))
+
+    For a site event ``a_scale`` is the site's replacement value [currency] (damage fraction
+    lognormal) and ``b_scale`` its interruption cost [currency/day] (downtime lognormal, days);
+    for a company-level event ``a_scale`` is 1 and the lognormal is in currency, ``b_scale`` 0.
+    """
+
+    risk: np.ndarray  # [int] index into Portfolio.risk_ids
+    site: np.ndarray  # [int] index into Portfolio.site_ids, -1 for company-level
+    hazard: tuple[str | None, ...]
+    local_rate: np.ndarray  # [events/yr] independent events (site-local or company-level)
+    a_scale: np.ndarray
+    mu_a: np.ndarray
+    s_a: np.ndarray
+    b_scale: np.ndarray
+    mu_b: np.ndarray
+    s_b: np.ndarray
+    sev_mult: np.ndarray  # [-] scenario severity multiplier
+
+    def __len__(self) -> int:
+        return len(self.risk)
+
+
+@dataclass(frozen=True)
+class CommonGroup:
+    """Regional events of one hazard in one region (a common shock).
+
+    Regional events arrive as a Poisson process of ``rate`` [events/yr]; each event strikes
+    each of the ``sites`` independently with probability ``footprint``; a struck site suffers
+    one event on every link in ``site_links[j]``.
+    """
+
+    region: str
+    hazard: str
+    rate: float  # [events/yr] scenario-adjusted
+    sites: np.ndarray  # [int] site indices
+    footprint: np.ndarray  # [fraction] per site
+    site_links: tuple[np.ndarray, ...]  # link indices per site
+
+
+@dataclass(frozen=True)
+class CostComponent:
+    """An annual cost drawn once per trial and spread over its links.
+
+    Loss on link ``j`` in a trial = ``draw * scale[j]`` where ``draw`` comes from ``dist``.
+    """
+
+    risk: int
+    dist: LogNormal | Uniform
+    sites: np.ndarray  # [int] site index or -1
+    scale: np.ndarray  # [currency/yr per unit of draw]
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    year: int
+    risk_ids: tuple[str, ...]  # risks first, then opportunities
+    is_opportunity: np.ndarray  # [bool] per risk id
+    categories: tuple[str, ...]
+    site_ids: tuple[str, ...]
+    links: EventLinks
+    groups: tuple[CommonGroup, ...]
+    costs: tuple[CostComponent, ...]
+
+
+@dataclass(frozen=True)
+class Config:
+    """How a set of controls transforms the portfolio (all ones and no layers: inherent)."""
+
+    name: str
+    keep: np.ndarray  # [fraction] probability an event survives (1 - frequency reduction)
+    sev_a: np.ndarray  # [fraction] damage / money-severity factor
+    sev_b: np.ndarray  # [fraction] downtime factor
+    deductible: np.ndarray  # [currency] (L, K) per event, K transfer layers
+    limit: np.ndarray  # [currency] (L, K)
+    cost_factor: tuple[np.ndarray, ...]  # per cost component, per link
+
+
+def _ordered(items: Iterable[Risk]) -> list[Risk]:
+    return sorted(items, key=lambda r: r.id)
+
+
+def compile_portfolio(register: Register, scenario: Scenario, year: int) -> Portfolio:
+    """Inherent parameters of every link in ``year`` under ``scenario``.
+
+    Entities are taken in id order so that results do not depend on the order of entries in
+    the register files.
+    """
+    scenario.check_year(year)
+    base = register.baseline_year
+    scenario.check_year(base)
+    risks = _ordered(register.risks) + _ordered(register.opportunities)
+    sites = sorted(register.sites, key=lambda s: s.id)
+    site_index = {s.id: i for i, s in enumerate(sites)}
+    cols: dict[str, list] = {k: [] for k in (
+        "risk", "site", "hazard", "local_rate", "a_scale", "mu_a", "s_a", "b_scale", "mu_b", "s_b",
+        "sev_mult",
+    )}
+    link_of: dict[tuple[str, int], list[int]] = {}  # (hazard, site) -> links
+    costs: list[CostComponent] = []
+
+    def add_link(**values: object) -> int:
+        for key, value in values.items():
+            cols[key].append(value)
+        return len(cols["risk"]) - 1
+
+    for r_index, risk in enumerate(risks):
+        for model in risk.models:
+            if isinstance(model, SiteEvent):
+                f_mult = scenario.hazard(model.hazard, "frequency", year) / scenario.hazard(
+                    model.hazard, "frequency", base)
+                s_mult = scenario.hazard(model.hazard, "severity", year) / scenario.hazard(
+                    model.hazard, "severity", base)
+                for sid in sorted(risk.site_ids):
+                    site = sites[site_index[sid]]
+                    down = model.downtime
+                    link = add_link(
+                        risk=r_index, site=site_index[sid], hazard=model.hazard,
+                        local_rate=site.hazards.get(model.hazard, 0.0) * f_mult,
+                        a_scale=site.replacement_value, mu_a=model.damage.mu, s_a=model.damage.sigma,
+                        b_scale=site.interruption_cost_per_day if down else 0.0,
+                        mu_b=down.mu if down else 0.0, s_b=down.sigma if down else 0.0,
+                        sev_mult=s_mult,
+                    )
+                    link_of.setdefault((model.hazard, site_index[sid]), []).append(link)
+            elif isinstance(model, EntityEvent):
+                ratio = (scenario.driver_ratio(model.rate_driver, year, base)
+                         if model.rate_driver else 1.0)
+                add_link(
+                    risk=r_index, site=-1, hazard=None, local_rate=model.rate * ratio,
+                    a_scale=1.0, mu_a=model.severity.mu, s_a=model.severity.sigma,
+                    b_scale=0.0, mu_b=0.0, s_b=0.0, sev_mult=1.0,
+                )
+            elif isinstance(model, CoolingEnergy):
+                warming = scenario.driver("local_warming_c", year) - scenario.driver(
+                    "local_warming_c", base)
+                price = register.electricity_price or 0.0
+                ids = sorted(risk.site_ids)
+                scale = [sites[site_index[s]].electricity_mwh * price * max(warming, 0.0) for s in ids]
+                costs.append(CostComponent(
+                    r_index, model.sensitivity, np.array([site_index[s] for s in ids], dtype=np.int64),
+                    np.array(scale, dtype=float),
+                ))
+            elif isinstance(model, CarbonCost):
+                price = scenario.driver("carbon_price_usd_t", year) * (register.fx_usd or 0.0)
+                costs.append(CostComponent(
+                    r_index, model.exposed_share, np.array([-1], dtype=np.int64),
+                    np.array([model.emissions_t * price]),
+                ))
+            elif isinstance(model, AnnualCost):
+                ratio = scenario.driver_ratio(model.driver, year, base) if model.driver else 1.0
+                costs.append(CostComponent(
+                    r_index, model.cost, np.array([-1], dtype=np.int64), np.array([ratio]),
+                ))
+
+    groups = []
+    for region in sorted(register.regions, key=lambda r: r.id):
+        for event in region.common_events:
+            members = sorted(
+                j for (hz, j) in link_of if hz == event.hazard and sites[j].region == region.id
+            )
+            if not members or event.rate == 0:
+                continue
+            f_mult = scenario.hazard(event.hazard, "frequency", year) / scenario.hazard(
+                event.hazard, "frequency", base)
+            groups.append(CommonGroup(
+                region=region.id, hazard=event.hazard, rate=event.rate * f_mult,
+                sites=np.array(members, dtype=np.int64),
+                footprint=np.full(len(members), event.footprint),
+                site_links=tuple(np.array(link_of[(event.hazard, j)], dtype=np.int64) for j in members),
+            ))
+
+    links = EventLinks(
+        risk=np.array(cols["risk"], dtype=np.int64), site=np.array(cols["site"], dtype=np.int64),
+        hazard=tuple(cols["hazard"]),
+        **{k: np.array(cols[k], dtype=float) for k in (
+            "local_rate", "a_scale", "mu_a", "s_a", "b_scale", "mu_b", "s_b", "sev_mult")},
+    )
+    return Portfolio(
+        year=year, risk_ids=tuple(r.id for r in risks),
+        is_opportunity=np.array([r.is_opportunity for r in risks], dtype=bool),
+        categories=tuple(r.category for r in risks), site_ids=tuple(s.id for s in sites),
+        links=links, groups=tuple(groups), costs=tuple(costs),
+    )
+
+
+def inherent_config(portfolio: Portfolio) -> Config:
+    """No controls at all."""
+    n = len(portfolio.links)
+    ones = np.ones(n)
+    return Config(
+        "inherent", ones, ones, ones, np.zeros((n, 0)), np.zeros((n, 0)),
+        tuple(np.ones(len(c.scale)) for c in portfolio.costs),
+    )
+
+
+def controls_config(
+    register: Register, portfolio: Portfolio, exclude: Iterable[str] = (), name: str = "residual"
+) -> Config:
+    """Controls in force in the portfolio's year, except those in ``exclude``.
+
+    Reductions of several controls on one link multiply: ``keep = prod(1 - frequency)``,
+    ``sev_a = prod(1 - severity)``, ``sev_b = prod(1 - downtime)``. Transfer controls add one
+    insurance layer each (deductible, limit per event), applied in id order after reductions.
+    Opportunities are not mitigated.
+    """
+    skip = set(exclude)
+    year = portfolio.year
+    risks = {r.id: r for r in (*register.risks, *register.opportunities)}
+    controls = {c.id: c for c in register.controls}
+
+    def active(risk_id: str) -> list[Control]:
+        risk = risks[risk_id]
+        if risk.is_opportunity:
+            return []
+        chosen = [controls[c] for c in sorted(risk.control_ids) if c not in skip]
+        return [c for c in chosen if c.in_force(year)]
+
+    by_risk = {rid: active(rid) for rid in portfolio.risk_ids}
+    links = portfolio.links
+    n = len(links)
+    keep, sev_a, sev_b = np.ones(n), np.ones(n), np.ones(n)
+    layers: list[list[tuple[float, float]]] = [[] for _ in range(n)]
+    for i in range(n):
+        rid = portfolio.risk_ids[links.risk[i]]
+        site = portfolio.site_ids[links.site[i]] if links.site[i] >= 0 else None
+        for ctrl in by_risk[rid]:
+            if not ctrl.applies_to(site):
+                continue
+            keep[i] *= 1.0 - ctrl.frequency
+            sev_a[i] *= 1.0 - ctrl.severity
+            sev_b[i] *= 1.0 - ctrl.downtime
+            if ctrl.type == "transfer":
+                layers[i].append((ctrl.deductible, ctrl.limit))
+    k = max((len(x) for x in layers), default=0)
+    deductible, limit = np.zeros((n, k)), np.zeros((n, k))
+    for i, row in enumerate(layers):
+        for j, (d, lim) in enumerate(row):
+            deductible[i, j], limit[i, j] = d, lim
+    factors = []
+    for comp in portfolio.costs:
+        rid = portfolio.risk_ids[comp.risk]
+        per_link = np.ones(len(comp.scale))
+        for j, s in enumerate(comp.sites):
+            site = portfolio.site_ids[s] if s >= 0 else None
+            for ctrl in by_risk[rid]:
+                if ctrl.applies_to(site):
+                    per_link[j] *= 1.0 - ctrl.severity
+        factors.append(per_link)
+    return Config(name, keep, sev_a, sev_b, deductible, limit, tuple(factors))
+
+
+def check_drivers(register: Register, scenario: Scenario) -> None:
+    """Every driver and hazard the register's models use must be in the scenario."""
+    problems = []
+    where = str(scenario.path or scenario.id)
+    for risk in (*register.risks, *register.opportunities):
+        for i, model in enumerate(risk.models):
+            needed: list[tuple[str, str]] = []
+            if isinstance(model, SiteEvent):
+                needed.append(("hazards", model.hazard))
+            elif isinstance(model, EntityEvent) and model.rate_driver:
+                needed.append(("drivers", model.rate_driver))
+            elif isinstance(model, AnnualCost) and model.driver:
+                needed.append(("drivers", model.driver))
+            elif isinstance(model, CoolingEnergy):
+                needed.append(("drivers", "local_warming_c"))
+            elif isinstance(model, CarbonCost):
+                needed.append(("drivers", "carbon_price_usd_t"))
+            for section, name in needed:
+                table = scenario.hazards if section == "hazards" else scenario.drivers
+                if name not in table:
+                    problems.append(Problem(
+                        where, section, name, f"{risk.id} models[{i}] needs {name!r}",
+                        f"scenario {scenario.id} to give {section} {name!r} "
+                        f"(it gives: {', '.join(sorted(table))})",
+                    ))
+    if problems:
+        raise ScenarioError(problems)

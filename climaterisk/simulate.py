@@ -1,0 +1,193 @@
+"""The vectorised Monte Carlo engine: sample the events that occur, then evaluate losses.
+
+Trials are simulated in *blocks* of :data:`BLOCK_TRIALS` trials. Each block has its own
+random stream, ``PCG64(SeedSequence(seed, spawn_key=(year, block)))``, so the numbers drawn
+for a trial depend only on the seed, the year and the block, never on how blocks are grouped
+into chunks: results are bit-for-bit the same for any chunk size.
+
+In a block of ``n`` trials the engine draws, in this fixed order:
+
+1. for every link, its number of independent events in the block, ``Poisson(rate * n)``;
+2. for every common-shock group, its number of regional events ``Poisson(rate * n)``, their
+   trials, and a uniform per (event, site) to decide which sites each event strikes;
+3. a trial index for every independent event (events of a Poisson process fall uniformly
+   into the block's trials);
+4. per event a uniform ``u`` (thinning by frequency-reducing controls) and two standard
+   normals (damage and downtime severities);
+5. per cost component, ``n`` draws of its uncertain factor.
+
+A control configuration is then *evaluated* on these draws (:func:`evaluate`); inherent and
+residual (and residual without one control) share every draw: common random numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from climaterisk.portfolio import Config, Portfolio
+
+BLOCK_TRIALS = 1000
+"""Trials per random-stream block. Changing it changes the draws (it is in the manifest)."""
+
+
+@dataclass
+class Draws:
+    """The random draws of one block (or the concatenated blocks of one chunk)."""
+
+    n: int  # trials
+    link: np.ndarray  # [int] link of each event
+    trial: np.ndarray  # [int] trial of each event, 0..n-1
+    u: np.ndarray  # uniform per event
+    z1: np.ndarray  # standard normal per event (damage / money severity)
+    z2: np.ndarray  # standard normal per event (downtime)
+    cost: list[np.ndarray]  # per cost component, n draws
+
+
+def block_rng(seed: int, year: int, block: int) -> np.random.Generator:
+    """The random stream of one block of one horizon year."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(year, block))))
+
+
+def draw_block(portfolio: Portfolio, rng: np.random.Generator, n: int) -> Draws:
+    """All random draws for ``n`` trials of ``portfolio`` (see the module docstring)."""
+    links = portfolio.links
+    counts = rng.poisson(links.local_rate * n)
+    common_links, common_trials = [], []
+    for group in portfolio.groups:
+        n_events = int(rng.poisson(group.rate * n))
+        trials = rng.integers(0, n, size=n_events)
+        struck = rng.random((n_events, len(group.sites))) < group.footprint
+        event_idx, site_pos = np.nonzero(struck)
+        for pos, site_links in enumerate(group.site_links):
+            hit_trials = trials[event_idx[site_pos == pos]]
+            for link in site_links:
+                common_links.append(np.full(len(hit_trials), link, dtype=np.int64))
+                common_trials.append(hit_trials)
+    local_link = np.repeat(np.arange(len(links), dtype=np.int64), counts)
+    local_trial = rng.integers(0, n, size=len(local_link))
+    link = np.concatenate([local_link, *common_links]) if common_links else local_link
+    trial = np.concatenate([local_trial, *common_trials]) if common_trials else local_trial
+    n_events = len(link)
+    u = rng.random(n_events)
+    z1 = rng.standard_normal(n_events)
+    z2 = rng.standard_normal(n_events)
+    cost = [comp.dist.draw(n, rng) for comp in portfolio.costs]
+    return Draws(n, link, trial, u, z1, z2, cost)
+
+
+def concat(draws: Sequence[Draws]) -> Draws:
+    """Join consecutive blocks into one chunk, shifting trial indices."""
+    if len(draws) == 1:
+        return draws[0]
+    offsets = np.cumsum([0, *(d.n for d in draws[:-1])])
+    return Draws(
+        n=sum(d.n for d in draws),
+        link=np.concatenate([d.link for d in draws]),
+        trial=np.concatenate([d.trial + off for d, off in zip(draws, offsets, strict=True)]),
+        u=np.concatenate([d.u for d in draws]),
+        z1=np.concatenate([d.z1 for d in draws]),
+        z2=np.concatenate([d.z2 for d in draws]),
+        cost=[np.concatenate(parts) for parts in zip(*(d.cost for d in draws), strict=True)]
+        if draws[0].cost else [],
+    )
+
+
+def event_losses(portfolio: Portfolio, draws: Draws, config: Config) -> np.ndarray:
+    """Loss of every sampled event under ``config`` [currency]; 0 for thinned-out events."""
+    L = portfolio.links
+    k = draws.link
+    loss = L.mu_a[k] + L.s_a[k] * draws.z1
+    np.exp(loss, out=loss)
+    loss *= L.a_scale[k] * config.sev_a[k]
+    down = L.mu_b[k] + L.s_b[k] * draws.z2
+    np.exp(down, out=down)
+    down *= L.b_scale[k] * config.sev_b[k]
+    loss += down
+    loss *= L.sev_mult[k]
+    for j in range(config.deductible.shape[1]):
+        recovery = np.clip(loss - config.deductible[k, j], 0.0, config.limit[k, j])
+        loss -= recovery
+    keep = config.keep[k]
+    if np.any(keep < 1.0):
+        loss *= draws.u < keep
+    return loss
+
+
+def evaluate(portfolio: Portfolio, draws: Draws, config: Config) -> tuple[np.ndarray, np.ndarray]:
+    """Per-trial losses under ``config``: ``(by_risk[R, n], by_site[S + 1, n])`` [currency/yr].
+
+    Row ``S`` of ``by_site`` holds company-level losses (no site); ``by_site`` counts risks
+    only, while ``by_risk`` also has the opportunities' benefits on their rows.
+    """
+    n = draws.n
+    n_risks, n_sites = len(portfolio.risk_ids), len(portfolio.site_ids)
+    loss = event_losses(portfolio, draws, config)
+    risk = portfolio.links.risk[draws.link]
+    site = portfolio.links.site[draws.link]
+    site = np.where(site < 0, n_sites, site)
+    # opportunity benefits go to a spare row that is dropped: sites carry losses only
+    site = np.where(portfolio.is_opportunity[risk], n_sites + 1, site)
+    by_risk = np.bincount(risk * n + draws.trial, weights=loss, minlength=n_risks * n)
+    by_site = np.bincount(site * n + draws.trial, weights=loss, minlength=(n_sites + 2) * n)
+    by_risk = by_risk.reshape(n_risks, n)
+    by_site = by_site.reshape(n_sites + 2, n)[: n_sites + 1]
+    for comp, sample, factor in zip(portfolio.costs, draws.cost, config.cost_factor, strict=True):
+        opportunity = portfolio.is_opportunity[comp.risk]
+        for s, scale, f in zip(comp.sites, comp.scale, factor, strict=True):
+            if scale == 0.0 or f == 0.0:
+                continue
+            value = sample * (scale * f)
+            by_risk[comp.risk] += value
+            if not opportunity:
+                by_site[n_sites if s < 0 else s] += value
+    return by_risk, by_site
+
+
+@dataclass
+class Samples:
+    """Per-trial losses of one configuration in one year [currency/yr]."""
+
+    by_risk: np.ndarray  # (R, trials)
+    by_site: np.ndarray  # (S + 1, trials)
+
+
+def simulate(
+    portfolio: Portfolio,
+    configs: Sequence[Config],
+    trials: int,
+    seed: int,
+    chunk_trials: int = 100_000,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, Samples]:
+    """Simulate ``trials`` years of ``portfolio`` and evaluate every configuration on them.
+
+    Memory for random draws is bounded by the chunk (``chunk_trials``, rounded down to whole
+    blocks of :data:`BLOCK_TRIALS`, at least one block); results do not depend on it.
+    ``progress`` is called with the number of trials done after each chunk.
+    """
+    if trials < 1:
+        raise ValueError("trials must be >= 1")
+    blocks_per_chunk = max(1, chunk_trials // BLOCK_TRIALS)
+    n_blocks = -(-trials // BLOCK_TRIALS)
+    n_risks, n_sites = len(portfolio.risk_ids), len(portfolio.site_ids)
+    out = {
+        c.name: Samples(np.zeros((n_risks, trials)), np.zeros((n_sites + 1, trials)))
+        for c in configs
+    }
+    for first in range(0, n_blocks, blocks_per_chunk):
+        parts = []
+        for b in range(first, min(first + blocks_per_chunk, n_blocks)):
+            n = min(BLOCK_TRIALS, trials - b * BLOCK_TRIALS)
+            parts.append(draw_block(portfolio, block_rng(seed, portfolio.year, b), n))
+        chunk = concat(parts)
+        start = first * BLOCK_TRIALS
+        for config in configs:
+            by_risk, by_site = evaluate(portfolio, chunk, config)
+            out[config.name].by_risk[:, start : start + chunk.n] = by_risk
+            out[config.name].by_site[:, start : start + chunk.n] = by_site
+        if progress is not None:
+            progress(start + chunk.n)
+    return out
