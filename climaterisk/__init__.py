@@ -11,10 +11,10 @@ The Python API for notebooks::
 
 __version__ = "0.1.0"
 
-from climaterisk.assess import Assessment, assess  # noqa: E402
-from climaterisk.errors import ClimateRiskError, InputError, RegisterError, ScenarioError  # noqa: E402
-from climaterisk.register import Register, load_register  # noqa: E402
-from climaterisk.scenarios import Scenario, load_scenario  # noqa: E402
+from climaterisk.assess import Assessment, assess
+from climaterisk.errors import ClimateRiskError, InputError, RegisterError, ScenarioError
+from climaterisk.register import Register, load_register
+from climaterisk.scenarios import Scenario, load_scenario
 
 __all__ = [
     "Assessment", "ClimateRiskError", "InputError", "Register", "RegisterError", "Scenario",

@@ -21,17 +21,16 @@ class _SafeLoader(yaml.SafeLoader):
     """PyYAML's safe loader, refusing aliases (alias bombs) and duplicate keys."""
 
     def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
             raise yaml.constructor.ConstructorError(
                 None, None, "aliases (*name) are not allowed in climaterisk files", event.start_mark
             )
-        node = super().compose_node(parent, index)
-        if getattr(node, "anchor", None):
+        if getattr(event, "anchor", None):
             raise yaml.constructor.ConstructorError(
-                None, None, "anchors (&name) are not allowed in climaterisk files", node.start_mark
+                None, None, "anchors (&name) are not allowed in climaterisk files", event.start_mark
             )
-        return node
+        return super().compose_node(parent, index)
 
     def construct_mapping(self, node, deep=False):  # type: ignore[no-untyped-def]
         seen: set = set()
@@ -52,40 +51,40 @@ class _SafeLoader(yaml.SafeLoader):
 def read_yaml(path: Path, shown: str | None = None) -> object:
     """Read one YAML file safely; raise a :class:`Problem` list through ``ValueError``.
 
-    Returns the parsed data. Errors are raised as ``InputProblem`` carrying a Problem that
+    Returns the parsed data. Errors are raised as ``FileProblemError`` carrying a Problem that
     names the file and, for syntax errors, line and column.
     """
     name = shown or str(path)
     if path.is_dir():
-        raise InputProblem(Problem(name, "", "", str(path), "a file, but this is a directory"))
+        raise FileProblemError(Problem(name, "", "", str(path), "a file, but this is a directory"))
     if not path.exists():
-        raise InputProblem(Problem(name, "", "", str(path), "an existing file"))
+        raise FileProblemError(Problem(name, "", "", str(path), "an existing file"))
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise InputProblem(
+        raise FileProblemError(
             Problem(name, "", "", f"{size} bytes", f"a file of at most {MAX_FILE_BYTES} bytes")
         )
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputProblem(
+        raise FileProblemError(
             Problem(name, "", f"byte {exc.start}", raw[exc.start : exc.start + 4],
                     "UTF-8 text (save the file as UTF-8)")
         ) from None
     try:
-        return yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - _SafeLoader is a SafeLoader
+        return yaml.load(text, Loader=_SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise InputProblem(
+        raise FileProblemError(
             Problem(name, "", where, exc.problem or str(exc), "valid YAML")
         ) from None
     except yaml.YAMLError as exc:
-        raise InputProblem(Problem(name, "", "", str(exc), "valid YAML")) from None
+        raise FileProblemError(Problem(name, "", "", str(exc), "valid YAML")) from None
 
 
-class InputProblem(Exception):
+class FileProblemError(Exception):
     """Internal: one problem met while reading a file (turned into an InputError by callers)."""
 
     def __init__(self, problem: Problem):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 import yaml
 
 
-@lru_cache(maxsize=None)
+@cache
 def iso22301() -> dict:
     """The ISO 22301:2019 clause-8 table: ``{standard, source, clauses: [{id, title, coverage}]}``."""
     text = resources.files("climaterisk").joinpath("data/iso22301.yaml").read_text("utf-8")

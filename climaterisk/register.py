@@ -17,7 +17,7 @@ from typing import Any
 from climaterisk import schema
 from climaterisk.distributions import LogNormal, Uniform
 from climaterisk.errors import Problem, RegisterError
-from climaterisk.io import InputProblem, read_yaml, sha256_file, shipped_dir
+from climaterisk.io import FileProblemError, read_yaml, sha256_file, shipped_dir
 
 DEFAULT_REGISTER = "kuaishou-2023"
 
@@ -283,7 +283,7 @@ def load_register(path: str | Path | None = None) -> Register:
             continue
         try:
             raw = read_yaml(file)
-        except InputProblem as exc:
+        except FileProblemError as exc:
             problems.append(exc.problem)
             continue
         hashes[name] = sha256_file(file)

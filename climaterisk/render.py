@@ -25,10 +25,15 @@ def _label(h: HorizonResult) -> str:
     return f"{h.year} ({h.label} term)" if h.label else str(h.year)
 
 
-def _rows(lines: Iterable[Line], with_category: bool = True) -> list[list[str]]:
+def short(text: str, width: int = 44) -> str:
+    """``text`` cut to ``width`` characters with an ellipsis."""
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def _rows(lines: Iterable[Line], with_category: bool = True, width: int = 44) -> list[list[str]]:
     rows = []
     for line in lines:
-        row = [line.id, line.title]
+        row = [line.id, short(line.title, width)]
         if with_category:
             row.append(line.category)
         row += [money(line.inherent.mean), money(line.residual.mean),
@@ -47,16 +52,16 @@ def assessment_text(result: Assessment, markdown: bool = False) -> str:
         f"(register {reg.id}, as of {reg.as_of.isoformat()})",
         "",
         f"Scenario {sc.id}: {sc.name}; transition narrative: {', '.join(sc.ngfs)}.",
-        f"{result.trials:,} trials, seed {result.seed}. Annual loss in {cur} per year. "
+        f"{result.trials:,} trials, seed {result.seed}. Money columns: annual loss in {cur} per year. "
         "EAL = expected annual loss; VaR 99% = annual loss exceeded once in 100 years; "
         "inherent = without controls, residual = with the controls in force that year.",
     ]
-    money_cols = [f"inherent EAL ({cur})", f"residual EAL ({cur})",
-                  f"inherent VaR 99% ({cur})", f"residual VaR 99% ({cur})"]
+    money_cols = ["EAL inherent", "EAL residual", "VaR 99% inherent", "VaR 99% residual"]
     for h in result.horizons:
         out += ["", f"{head}Horizon {_label(h)}", ""]
-        rows = _rows(h.by_risk)
-        rows.append(["", "Total", ""] + _rows([h.total], with_category=False)[0][2:])
+        width = 200 if markdown else 44
+        rows = _rows(h.by_risk, width=width)
+        rows.append(["", "Total", "", *_rows([h.total], with_category=False)[0][2:]])
         out.append(tabulate(rows, headers=["risk", "title", "category", *money_cols],
                             tablefmt=fmt, colalign=("left", "left", "left", *["right"] * 4)))
         rse = h.total.residual.se / h.total.residual.mean if h.total.residual.mean else 0.0
@@ -64,7 +69,8 @@ def assessment_text(result: Assessment, markdown: bool = False) -> str:
                     f"({rse:.2%} of the mean)."]
         if h.opportunities:
             out += ["", f"Opportunities in {h.year}: expected annual benefit ({cur}/yr)", ""]
-            opp = [[o.id, o.title, o.category, money(o.inherent.mean)] for o in h.opportunities]
+            opp = [[o.id, short(o.title, width), o.category, money(o.inherent.mean)]
+                   for o in h.opportunities]
             out.append(tabulate(opp, headers=["opportunity", "title", "category",
                                               f"expected benefit ({cur})"],
                                 tablefmt=fmt, colalign=("left", "left", "left", "right")))

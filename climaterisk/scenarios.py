@@ -16,7 +16,7 @@ import numpy as np
 
 from climaterisk import schema
 from climaterisk.errors import Problem, ScenarioError
-from climaterisk.io import InputProblem, read_yaml, sha256_file, shipped_dir
+from climaterisk.io import FileProblemError, read_yaml, sha256_file, shipped_dir
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,7 @@ def read_scenario(path: Path) -> Scenario:
     """Read and validate one scenario file."""
     try:
         raw = read_yaml(path)
-    except InputProblem as exc:
+    except FileProblemError as exc:
         raise ScenarioError(exc.problem) from None
     at = schema.At(str(path))
     data = schema.SCENARIO.check(raw if raw is not None else {}, at)

@@ -97,16 +97,16 @@ def concat(draws: Sequence[Draws]) -> Draws:
 
 def event_losses(portfolio: Portfolio, draws: Draws, config: Config) -> np.ndarray:
     """Loss of every sampled event under ``config`` [currency]; 0 for thinned-out events."""
-    L = portfolio.links
+    links = portfolio.links
     k = draws.link
-    loss = L.mu_a[k] + L.s_a[k] * draws.z1
+    loss = links.mu_a[k] + links.s_a[k] * draws.z1
     np.exp(loss, out=loss)
-    loss *= L.a_scale[k] * config.sev_a[k]
-    down = L.mu_b[k] + L.s_b[k] * draws.z2
+    loss *= links.a_scale[k] * config.sev_a[k]
+    down = links.mu_b[k] + links.s_b[k] * draws.z2
     np.exp(down, out=down)
-    down *= L.b_scale[k] * config.sev_b[k]
+    down *= links.b_scale[k] * config.sev_b[k]
     loss += down
-    loss *= L.sev_mult[k]
+    loss *= links.sev_mult[k]
     for j in range(config.deductible.shape[1]):
         recovery = np.clip(loss - config.deductible[k, j], 0.0, config.limit[k, j])
         loss -= recovery

@@ -1,0 +1,116 @@
+"""Engine invariants: reproducibility, chunk-size and entry-order invariance, scenario ordering."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from climaterisk import assess, load_register, load_scenario
+from climaterisk.portfolio import compile_portfolio, controls_config, inherent_config
+from climaterisk.simulate import simulate
+from tests.conftest import write_register
+
+
+def _run(reg, sc, chunk, trials=5_500, seed=42, year=2050):
+    portfolio = compile_portfolio(reg, sc, year)
+    configs = [inherent_config(portfolio), controls_config(reg, portfolio)]
+    return simulate(portfolio, configs, trials, seed, chunk_trials=chunk)
+
+
+def test_chunk_size_does_not_change_results_bit_for_bit(mini_register_path, mini_scenario_path):
+    reg, sc = load_register(mini_register_path), load_scenario(mini_scenario_path)
+    reference = _run(reg, sc, chunk=100_000)
+    for chunk in (1, 1_000, 2_000, 3_500):
+        other = _run(reg, sc, chunk=chunk)
+        for name in ("inherent", "residual"):
+            assert np.array_equal(reference[name].by_risk, other[name].by_risk)
+            assert np.array_equal(reference[name].by_site, other[name].by_site)
+
+
+def test_shipped_register_identical_for_chunks_1000_and_100000():
+    reg = load_register()
+    a = assess(reg, "rcp45", trials=20_000, seed=3, chunk_trials=1_000)
+    b = assess(reg, "rcp45", trials=20_000, seed=3, chunk_trials=100_000)
+    assert [h.to_dict() for h in a.horizons] == [h.to_dict() for h in b.horizons]
+
+
+def test_same_seed_same_result_other_seed_other_result(mini_register_path, mini_scenario_path):
+    reg, sc = load_register(mini_register_path), load_scenario(mini_scenario_path)
+    a, b = _run(reg, sc, 100_000, seed=1), _run(reg, sc, 100_000, seed=1)
+    c = _run(reg, sc, 100_000, seed=2)
+    assert np.array_equal(a["residual"].by_risk, b["residual"].by_risk)
+    assert not np.array_equal(a["residual"].by_risk, c["residual"].by_risk)
+
+
+def test_order_of_entries_in_files_does_not_matter(tmp_path, mini_files, mini_scenario_path):
+    sc = load_scenario(mini_scenario_path)
+    first = assess(load_register(write_register(tmp_path / "a", mini_files)), sc,
+                   trials=3_000, seed=8)
+    shuffled = mini_files
+    rng = random.Random(0)
+    for name, key in (("sites.yaml", "sites"), ("sites.yaml", "regions"), ("risks.yaml", "risks"),
+                      ("controls.yaml", "controls"), ("metrics.yaml", "metrics")):
+        rng.shuffle(shuffled[name][key])
+    shuffled["risks.yaml"]["risks"][0]["controls"].reverse()
+    second = assess(load_register(write_register(tmp_path / "b", shuffled)), sc,
+                    trials=3_000, seed=8)
+    assert [h.to_dict() for h in first.horizons] == [h.to_dict() for h in second.horizons]
+
+
+def test_trials_not_a_multiple_of_the_block(mini_register_path, mini_scenario_path):
+    reg, sc = load_register(mini_register_path), load_scenario(mini_scenario_path)
+    out = _run(reg, sc, chunk=2_000, trials=2_345)
+    assert out["inherent"].by_risk.shape[1] == 2_345
+    assert np.all(np.isfinite(out["inherent"].by_risk))
+
+
+def test_breakdowns_add_up(mini_register_path, mini_scenario_path):
+    """Risks sum to the total; sites (with the company-level row) sum to the risks' losses."""
+    reg, sc = load_register(mini_register_path), load_scenario(mini_scenario_path)
+    res = assess(reg, sc, trials=4_000, seed=2, keep_samples=True)
+    for h in res.horizons:
+        for basis in ("inherent", "residual"):
+            s = h.samples[basis]
+            losses = s.by_risk[:3].sum(axis=0)  # R1-R3; row 3 is the opportunity
+            assert np.allclose(s.by_site.sum(axis=0), losses)
+        assert sum(x.inherent.mean for x in h.by_risk) == pytest.approx(h.total.inherent.mean)
+        assert sum(x.residual.mean for x in h.by_category) == pytest.approx(h.total.residual.mean)
+
+
+@pytest.fixture(scope="module")
+def shipped_2050():
+    reg = load_register()
+    return {
+        name: assess(reg, name, horizons=[2050], trials=100_000, seed=1).horizons[0]
+        for name in ("rcp26", "rcp45", "rcp85")
+    }
+
+
+def _acute(h):
+    return next(x for x in h.by_category if x.id == "physical_acute")
+
+
+def test_acute_residual_eal_2050_ordered_by_scenario(shipped_2050):
+    """rcp85 > rcp45 > rcp26 for acute physical residual EAL in 2050, each gap > 2 SE."""
+    a = {k: _acute(v).residual for k, v in shipped_2050.items()}
+    for hi, lo in (("rcp85", "rcp45"), ("rcp45", "rcp26")):
+        gap = a[hi].mean - a[lo].mean
+        assert gap > 2 * np.hypot(a[hi].se, a[lo].se), (hi, lo, a[hi].mean, a[lo].mean)
+
+
+def test_shipped_residual_never_exceeds_inherent(shipped_2050):
+    for h in shipped_2050.values():
+        for line in (h.total, *h.by_risk, *h.by_category, *h.by_site):
+            assert line.residual.mean <= line.inherent.mean
+            assert line.residual.var99 <= line.inherent.var99
+        assert h.total.residual.se / h.total.residual.mean < 0.01  # default-size runs are < 1%
+
+
+def test_measures_are_ordered(shipped_2050):
+    for h in shipped_2050.values():
+        for line in (h.total, *h.by_risk):
+            for s in (line.inherent, line.residual):
+                assert 0 <= s.var95 <= s.var99 <= s.tvar99
+                assert s.var95 <= s.tvar95 <= s.tvar99

@@ -1,0 +1,168 @@
+"""The Monte Carlo engine against closed forms and exact distributions.
+
+Tolerances are statistical: a simulated mean must lie within 4 standard errors of the exact
+expected loss (a false alarm about once in 16,000 checks), and a simulated quantile must sit
+where the exact cdf is within 4 binomial standard deviations of its level.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from climaterisk import assess, load_register, load_scenario
+from climaterisk.distributions import LogNormal
+from climaterisk.portfolio import compile_portfolio, controls_config, inherent_config
+from climaterisk.simulate import simulate
+from tests.conftest import write_register
+
+Z = 1.6448536269514722
+
+
+def ln_mean(p5: float, p95: float) -> float:
+    """Mean of the lognormal with this 90% interval, computed independently of the package."""
+    mu = (math.log(p5) + math.log(p95)) / 2
+    sigma = (math.log(p95) - math.log(p5)) / (2 * Z)
+    return stats.lognorm(s=sigma, scale=math.exp(mu)).mean()
+
+
+def exact_means(year: int) -> dict[str, tuple[float, float]]:
+    """Inherent and residual expected annual loss of the mini register, by hand."""
+    t = (year - 2020) / 30  # scenario multipliers rise linearly from 2020 to 2050
+    fmult, smult, warming = 1 + 0.5 * t, 1 + 0.2 * t, 1.0 * t
+    policy, price = 1 + t, 10 + 90 * t
+    dmg, down = ln_mean(0.01, 0.2), ln_mean(0.5, 5.0)
+    sites = {"a": (0.2 + 0.5 * 0.4, 1000, 10, 0.7), "b": (0.1 + 0.5 * 0.4, 2000, 20, 0.7),
+             "c": (0.3, 500, 5, 1.0)}
+    r1_inh = sum(r * fmult * smult * (dmg * v + down * k) for r, v, k, _ in sites.values())
+    r1_res = sum(r * fmult * keep * smult * (0.8 * dmg * v + 0.5 * down * k)
+                 for r, v, k, keep in sites.values())
+    sens = ln_mean(0.01, 0.05)
+    r2_inh = (50 + 100) * 100 * warming * sens
+    event = 0.3 * policy * ln_mean(10, 200)
+    carbon = 1000 * 0.2 * price * 2.0
+    cost = ln_mean(5, 50) * policy
+    r3_inh = event + carbon + cost
+    r3_res = event * 0.5 * 0.9 + (carbon + cost) * 0.9
+    return {"R1": (r1_inh, r1_res), "R2": (r2_inh, r2_inh * 0.75), "R3": (r3_inh, r3_res),
+            "O1": (ln_mean(1, 9), ln_mean(1, 9))}
+
+
+@pytest.mark.parametrize("year", [2030, 2035])
+def test_mean_matches_closed_form(mini_register_path, mini_scenario_path, year):
+    """Simulated EAL within 4 standard errors of the closed form, per risk and in total."""
+    result = assess(load_register(mini_register_path), load_scenario(mini_scenario_path),
+                    horizons=[year], trials=200_000, seed=11)
+    h = result.horizons[0]
+    exact = exact_means(year)
+    lines = {x.id: x for x in (*h.by_risk, *h.opportunities)}
+    for rid, (inh, res) in exact.items():
+        for basis, value in (("inherent", inh), ("residual", res)):
+            stats_ = getattr(lines[rid], basis)
+            assert abs(stats_.mean - value) < 4 * stats_.se, (rid, basis, stats_.mean, value)
+    total_inh = sum(v[0] for k, v in exact.items() if k.startswith("R"))
+    assert abs(h.total.inherent.mean - total_inh) < 4 * h.total.inherent.se
+
+
+def lev(d: float, mu: float, sigma: float) -> float:
+    """Limited expected value E[min(X, d)] of a lognormal (closed form)."""
+    if d <= 0:
+        return 0.0
+    ld = math.log(d)
+    return (math.exp(mu + sigma**2 / 2) * stats.norm.cdf((ld - mu - sigma**2) / sigma)
+            + d * (1 - stats.norm.cdf((ld - mu) / sigma)))
+
+
+def single_event_register(tmp_path, files, rate=0.8, p5=1.0, p95=100.0, controls=None):
+    """The mini register cut down to one company-level event risk."""
+    files["risks.yaml"] = {"risks": [{
+        "id": "E", "title": "Event", "category": "reputation", "ifrs_s2_type": "transition",
+        "impact": "x", "time_horizons": ["short"], "rating": {"likelihood": 1, "impact": 1},
+        "controls": [c["id"] for c in controls or []],
+        "models": [{"type": "entity_event", "rate": rate, "severity": {"p5": p5, "p95": p95}}],
+    }]}
+    files["controls.yaml"] = {"controls": controls or []}
+    files["opportunities.yaml"] = {"opportunities": []}
+    return load_register(write_register(tmp_path / "single", files))
+
+
+def test_transfer_layer_matches_limited_expected_value(tmp_path, mini_files, mini_scenario_path):
+    """Residual EAL under a per-event deductible and limit equals
+    rate x (E[min(X, D)] + E[X] - E[min(X, D + L)])."""
+    ctrl = {"id": "INS", "title": "Insurance", "type": "transfer", "status": "implemented",
+            "effect": {"deductible": 20.0, "limit": 80.0}}
+    reg = single_event_register(tmp_path, mini_files, controls=[ctrl])
+    res = assess(reg, load_scenario(mini_scenario_path), horizons=[2030], trials=200_000, seed=3)
+    d = LogNormal.from_interval(1.0, 100.0)
+    exact = 0.8 * (lev(20, d.mu, d.sigma) + d.mean() - lev(100, d.mu, d.sigma))
+    line = res.horizons[0].by_risk[0]
+    assert abs(line.residual.mean - exact) < 4 * line.residual.se
+    assert abs(line.inherent.mean - 0.8 * d.mean()) < 4 * line.inherent.se
+
+
+def compound_poisson_cdf(rate: float, dist: LogNormal, h: float, m: int) -> np.ndarray:
+    """Exact cdf of a compound Poisson annual loss on the grid k*h, by FFT.
+
+    The severity is discretised by rounding (mass of [(k - 1/2)h, (k + 1/2)h) at kh); the
+    aggregate pmf is the inverse FFT of exp(rate * (phi - 1)), phi the severity's DFT.
+    """
+    edges = (np.arange(m + 1) - 0.5) * h
+    edges[0] = 0.0
+    f = np.diff(stats.lognorm(s=dist.sigma, scale=math.exp(dist.mu)).cdf(edges))
+    f[-1] += 1.0 - f.sum()  # keep total mass 1 (the tail beyond the grid is negligible)
+    pmf = np.real(np.fft.ifft(np.exp(rate * (np.fft.fft(f) - 1.0))))
+    return np.cumsum(np.clip(pmf, 0.0, None))
+
+
+def test_quantiles_match_exact_compound_poisson(tmp_path, mini_files, mini_scenario_path):
+    """VaR 95% and 99% of one link against the FFT distribution of its annual loss."""
+    reg = single_event_register(tmp_path, mini_files, rate=0.8, p5=1.0, p95=100.0)
+    n = 200_000
+    res = assess(reg, load_scenario(mini_scenario_path), horizons=[2020], trials=n, seed=5)
+    stats_ = res.horizons[0].by_risk[0].inherent
+    h = 0.25
+    cdf = compound_poisson_cdf(0.8, LogNormal.from_interval(1.0, 100.0), h, 2**18)
+    assert cdf[0] == pytest.approx(math.exp(-0.8), abs=1e-3)  # no event in the year
+    for q, value in ((0.95, stats_.var95), (0.99, stats_.var99)):
+        exact_cdf_at_sim = cdf[round(value / h)]
+        tolerance = 4 * math.sqrt(q * (1 - q) / n) + 2e-4  # sampling + grid rounding
+        assert abs(exact_cdf_at_sim - q) < tolerance, (q, value, exact_cdf_at_sim)
+        exact_var = np.searchsorted(cdf, q) * h
+        assert value == pytest.approx(exact_var, rel=0.05)
+
+
+def test_common_shock_joint_probability(tmp_path, mini_files, mini_scenario_path):
+    """The chance that sites a and b both suffer a flood in the same year matches the
+    superposition of independent Poisson streams (shared regional hits + own events)."""
+    files = mini_files
+    files["risks.yaml"]["risks"] = [files["risks.yaml"]["risks"][0]]
+    files["controls.yaml"]["controls"] = [c for c in files["controls.yaml"]["controls"]
+                                          if c["id"] in ("C1", "C2", "C3")]
+    reg = load_register(write_register(tmp_path / "shock", files))
+    n = 200_000
+    res = assess(reg, load_scenario(mini_scenario_path), horizons=[2020], trials=n, seed=9,
+                 keep_samples=True)
+    by_site = res.horizons[0].samples["inherent"].by_site
+    hit_a, hit_b = by_site[0] > 0, by_site[1] > 0
+    lam, p = 0.5, 0.4
+    both, only_a, only_b = lam * p * p, lam * p * (1 - p) + 0.2, lam * p * (1 - p) + 0.1
+    exact = (1 - math.exp(-(both + only_a)) - math.exp(-(both + only_b))
+             + math.exp(-(both + only_a + only_b)))
+    sim = float(np.mean(hit_a & hit_b))
+    assert abs(sim - exact) < 4 * math.sqrt(exact * (1 - exact) / n)
+    independent = (1 - math.exp(-(both + only_a))) * (1 - math.exp(-(both + only_b)))
+    assert sim > independent + 8 * math.sqrt(exact * (1 - exact) / n)  # the shock is visible
+
+
+def test_residual_never_exceeds_inherent_trial_by_trial(mini_register_path, mini_scenario_path):
+    reg = load_register(mini_register_path)
+    sc = load_scenario(mini_scenario_path)
+    for year in (2030, 2050):
+        portfolio = compile_portfolio(reg, sc, year)
+        out = simulate(portfolio, [inherent_config(portfolio), controls_config(reg, portfolio)],
+                       20_000, seed=1)
+        assert np.all(out["residual"].by_risk <= out["inherent"].by_risk + 1e-9)
+        assert np.all(out["inherent"].by_risk >= 0)
