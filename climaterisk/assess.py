@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from climaterisk import __version__
+from climaterisk import __version__, control_value, coverage
 from climaterisk.errors import Problem, ScenarioError
 from climaterisk.metrics import Stats, exceedance, summarise
 from climaterisk.portfolio import (
@@ -71,6 +71,7 @@ class HorizonResult:
     by_site: list[Line]
     opportunities: list[Line]
     exceedance: dict[str, list[dict]]
+    exposure_coverage: dict | None = None
     samples: dict[str, Samples] | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict:
@@ -97,6 +98,35 @@ class Assessment:
     chunk_trials: int
     horizons: list[HorizonResult]
     manifest: dict
+    controls: list[control_value.ControlValue] | None = None
+
+    def iso22301(self) -> dict:
+        """Certification and clause coverage per horizon, and simulated exposure coverage."""
+        reg = self.register
+        return {
+            "renewal": reg.renewal,
+            "renewal_assumption": reg.renewal_assumption,
+            "certification_cycle_years": reg.certification_cycle_years,
+            "certification": {
+                "as_of": {"date": reg.as_of.isoformat(),
+                          "by_site_kind": coverage.certification_coverage(reg)},
+                "by_year": [{"year": h.year, "by_site_kind": coverage.certification_coverage(reg, h.year)}
+                            for h in self.horizons],
+            },
+            "clauses": [coverage.clause_coverage(reg, h.year) for h in self.horizons],
+            "exposure": [{"year": h.year, **h.exposure_coverage}
+                         for h in self.horizons if h.exposure_coverage is not None],
+        }
+
+    def controls_dict(self) -> dict | None:
+        if self.controls is None:
+            return None
+        return {
+            "method": "residual loss without the control minus residual loss with all controls, "
+                      "on common random numbers (paired per trial)",
+            "by_control": [c.to_dict() for c in self.controls],
+            "by_year": [control_value.rank(self.controls, h.year) for h in self.horizons],
+        }
 
     def to_dict(self) -> dict:
         return {
@@ -113,6 +143,8 @@ class Assessment:
             "trials": self.trials,
             "seed": self.seed,
             "horizons": [h.to_dict() for h in self.horizons],
+            "controls": self.controls_dict(),
+            "iso22301": self.iso22301(),
             "assumptions": [
                 {"file": Path(p.file).name, "entry": p.entry, "field": p.field,
                  "value": list(p.value) if isinstance(p.value, tuple) else p.value,
@@ -137,12 +169,16 @@ def assess(
     chunk_trials: int = DEFAULT_CHUNK,
     keep_samples: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    with_controls: bool = True,
+    with_coverage: bool = True,
 ) -> Assessment:
     """Simulate inherent and residual annual losses of ``register`` under ``scenario``.
 
     ``horizons`` are years (default: the register's medium and long term). ``progress`` is
     called with (trials done, trials in all) across all horizons. With ``keep_samples`` the
-    per-trial losses stay on each :class:`HorizonResult` as ``samples``.
+    per-trial losses stay on each :class:`HorizonResult` as ``samples``. ``with_controls``
+    adds each control's benefit (one more configuration per control, on the same draws);
+    ``with_coverage`` adds the simulated ISO 22301 exposure coverage.
     """
     if isinstance(scenario, str):
         scenario = load_scenario(scenario)
@@ -160,16 +196,32 @@ def assess(
     check_drivers(register, scenario)
     labels = {v: k for k, v in register.horizons.items()}
     results = []
+    values = (
+        [control_value.ControlValue(c.id, c.title, c.type, c.status, c.annual_cost, n)
+         for c, n in zip(sorted(register.controls, key=lambda c: c.id),
+                         [control_value.links_covered(register)[c.id]
+                          for c in sorted(register.controls, key=lambda c: c.id)], strict=True)]
+        if with_controls else None
+    )
     for i, year in enumerate(years):
         portfolio = compile_portfolio(register, scenario, year)
-        configs = [inherent_config(portfolio), controls_config(register, portfolio)]
+        base = [inherent_config(portfolio), controls_config(register, portfolio)]
+        extra = control_value.without_configs(register, portfolio) if with_controls else []
+        observer = (coverage.ExposureObserver(register, portfolio, base, trials, year)
+                    if with_coverage else None)
         done_before = i * trials
         report = (lambda k, d=done_before: progress(d + k, trials * len(years))) if progress else None
-        samples = simulate(portfolio, configs, trials, seed, chunk_trials, report)
-        results.append(_summarise_year(register, portfolio, samples, labels.get(year, ""),
-                                       keep_samples))
+        samples = simulate(portfolio, [*base, *extra], trials, seed, chunk_trials, report,
+                           totals_only={c.name for c in extra},
+                           observers=[observer] if observer else [])
+        result = _summarise_year(register, portfolio, samples, labels.get(year, ""), keep_samples)
+        result.exposure_coverage = observer.results() if observer else None
+        results.append(result)
+        for value in values or []:
+            value.benefits.append(control_value.benefit(
+                year, samples["residual"], samples[control_value.WITHOUT + value.id], value.annual_cost))
     manifest = build_manifest(register, scenario, trials, seed, chunk_trials)
-    return Assessment(register, scenario, trials, seed, chunk_trials, results, manifest)
+    return Assessment(register, scenario, trials, seed, chunk_trials, results, manifest, values)
 
 
 def _summarise_year(
@@ -198,14 +250,13 @@ def _summarise_year(
     for j, sid in enumerate([*portfolio.site_ids, "company"]):
         title = site_names.get(sid, "company-level (no site)")
         by_site.append(Line(sid, title, "", summarise(inh.by_site[j]), summarise(res.by_site[j])))
-    total_inh = inh.by_risk[loss_rows].sum(axis=0)
-    total_res = res.by_risk[loss_rows].sum(axis=0)
+    total_inh, total_res = inh.total, res.total
     total = Line("total", "All risks", "", summarise(total_inh), summarise(total_res))
     return HorizonResult(
         year=portfolio.year, label=label, total=total, by_risk=by_risk, by_category=by_category,
         by_site=by_site, opportunities=opportunities,
         exceedance={"inherent": exceedance(total_inh), "residual": exceedance(total_res)},
-        samples=samples if keep else None,
+        samples={k: v for k, v in samples.items() if k in ("inherent", "residual")} if keep else None,
     )
 
 

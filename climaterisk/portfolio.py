@@ -37,6 +37,8 @@ class EventLinks:
 
         sev_mult[l] * (a_scale[l] * exp(mu_a[l] + s_a[l] z1) + b_scale[l] * exp(mu_b[l] + s_b[l] z2))
 
+    where the second term (downtime days x cost per day) is present only where ``has_down``.
+
     For a site event ``a_scale`` is the site's replacement value [currency] (damage fraction
     lognormal) and ``b_scale`` its interruption cost [currency/day] (downtime lognormal, days);
     for a company-level event ``a_scale`` is 1 and the lognormal is in currency, ``b_scale`` 0.
@@ -52,6 +54,7 @@ class EventLinks:
     b_scale: np.ndarray
     mu_b: np.ndarray
     s_b: np.ndarray
+    has_down: np.ndarray  # [0 or 1] whether the link models downtime days
     sev_mult: np.ndarray  # [-] scenario severity multiplier
 
     def __len__(self) -> int:
@@ -131,7 +134,7 @@ def compile_portfolio(register: Register, scenario: Scenario, year: int) -> Port
     site_index = {s.id: i for i, s in enumerate(sites)}
     cols: dict[str, list] = {k: [] for k in (
         "risk", "site", "hazard", "local_rate", "a_scale", "mu_a", "s_a", "b_scale", "mu_b", "s_b",
-        "sev_mult",
+        "has_down", "sev_mult",
     )}
     link_of: dict[tuple[str, int], list[int]] = {}  # (hazard, site) -> links
     costs: list[CostComponent] = []
@@ -157,7 +160,7 @@ def compile_portfolio(register: Register, scenario: Scenario, year: int) -> Port
                         a_scale=site.replacement_value, mu_a=model.damage.mu, s_a=model.damage.sigma,
                         b_scale=site.interruption_cost_per_day if down else 0.0,
                         mu_b=down.mu if down else 0.0, s_b=down.sigma if down else 0.0,
-                        sev_mult=s_mult,
+                        has_down=1.0 if down else 0.0, sev_mult=s_mult,
                     )
                     link_of.setdefault((model.hazard, site_index[sid]), []).append(link)
             elif isinstance(model, EntityEvent):
@@ -166,7 +169,7 @@ def compile_portfolio(register: Register, scenario: Scenario, year: int) -> Port
                 add_link(
                     risk=r_index, site=-1, hazard=None, local_rate=model.rate * ratio,
                     a_scale=1.0, mu_a=model.severity.mu, s_a=model.severity.sigma,
-                    b_scale=0.0, mu_b=0.0, s_b=0.0, sev_mult=1.0,
+                    b_scale=0.0, mu_b=0.0, s_b=0.0, has_down=0.0, sev_mult=1.0,
                 )
             elif isinstance(model, CoolingEnergy):
                 warming = scenario.driver("local_warming_c", year) - scenario.driver(
@@ -211,7 +214,8 @@ def compile_portfolio(register: Register, scenario: Scenario, year: int) -> Port
         risk=np.array(cols["risk"], dtype=np.int64), site=np.array(cols["site"], dtype=np.int64),
         hazard=tuple(cols["hazard"]),
         **{k: np.array(cols[k], dtype=float) for k in (
-            "local_rate", "a_scale", "mu_a", "s_a", "b_scale", "mu_b", "s_b", "sev_mult")},
+            "local_rate", "a_scale", "mu_a", "s_a", "b_scale", "mu_b", "s_b", "has_down",
+            "sev_mult")},
     )
     return Portfolio(
         year=year, risk_ids=tuple(r.id for r in risks),

@@ -208,6 +208,7 @@ class Register:
     electricity_price: float | None = None  # [currency/MWh]
     fx_usd: float | None = None  # [currency per USD]
     certification_cycle_years: float = 3.0
+    renewal: str = "renew"  # ISO 22301 certificates: "renew" each cycle or "lapse" at expiry
     renewal_assumption: str = ""
     description: str = ""
     provenance: tuple[schema.Provenance, ...] = ()
@@ -562,6 +563,7 @@ def _build(
         documents=tuple(meta.get("documents", [])),
         electricity_price=params.get("electricity_price"), fx_usd=params.get("fx_usd"),
         certification_cycle_years=iso.get("certification_cycle_years", 3.0),
+        renewal=iso.get("renewal", "renew"),
         renewal_assumption=iso.get("renewal_assumption", ""),
         description=meta.get("description", ""),
         provenance=tuple(provenance), file_hashes=hashes,

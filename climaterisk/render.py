@@ -11,6 +11,8 @@ from tabulate import tabulate
 
 from climaterisk.assess import Assessment, HorizonResult, Line
 from climaterisk.errors import Problem
+from climaterisk.graph import Gap
+from climaterisk.register import Register
 from climaterisk.scenarios import Scenario
 
 MEASURES = ("mean", "se", "std", "var95", "var99", "tvar95", "tvar99")
@@ -134,3 +136,149 @@ def _values(series, years: list[int]) -> list[str]:
         else:
             cells.append("-")
     return cells
+
+
+# --------------------------------------------------------------------------- register and graph
+
+
+def _date(d) -> str:  # type: ignore[no-untyped-def]
+    return d.isoformat() if d else "never"
+
+
+def register_text(register: Register, markdown: bool = False) -> str:
+    """The register as the committee knows it: risks with impact and controls; sites; controls."""
+    fmt = "github" if markdown else "grid"
+    head = "## " if markdown else ""
+    widths = None if markdown else [16, 22, 48, 44]
+    rows = []
+    for risk in sorted(register.risks, key=lambda r: (r.category, r.id)):
+        controls = "; ".join(f"{c} {register.control(c).title}" for c in risk.control_ids)
+        rows.append([risk.category.replace("_", " "), f"{risk.id} {risk.title}",
+                     " ".join(risk.narrative.split()), controls or "(none)"])
+    out = [f"{'# ' if markdown else ''}Climate risk register: {register.organisation} "
+           f"({register.id}, as of {register.as_of.isoformat()})", "",
+           f"{head}Risks", "",
+           tabulate(rows, headers=["category", "risk", "impact", "controls"], tablefmt=fmt,
+                    maxcolwidths=widths)]
+    cur = register.currency
+    site_rows = []
+    for s in sorted(register.sites, key=lambda s: s.id):
+        cert = f"until {s.iso_valid_until.isoformat()}" if s.iso_certified and s.iso_valid_until else "no"
+        hazards = ", ".join(f"{k} {v:g}/yr" for k, v in sorted(s.hazards.items())) or "-"
+        site_rows.append([s.id, short(s.name, 40), s.kind, s.region, money(s.replacement_value),
+                          money(s.interruption_cost_per_day), cert, hazards])
+    out += ["", f"{head}Sites", "", tabulate(
+        site_rows, headers=["site", "name", "kind", "region", f"value ({cur})",
+                            f"outage cost ({cur}/day)", "ISO 22301", "local hazard rates"],
+        tablefmt="github" if markdown else "simple")]
+    mitigates = {c.id: [r.id for r in register.risks if c.id in r.control_ids] for c in register.controls}
+    ctrl_rows = []
+    for c in sorted(register.controls, key=lambda c: (len(c.id), c.id)):
+        status = f"{c.status} {c.effective_year}" if c.status == "planned" else c.status
+        ctrl_rows.append([c.id, short(c.title, 44), c.type, status, ", ".join(mitigates[c.id]) or "-",
+                          ", ".join(c.clauses) or "-", c.owner or "-", _date(c.last_tested)])
+    out += ["", f"{head}Controls", "", tabulate(
+        ctrl_rows, headers=["control", "title", "type", "status", "risks", "ISO 22301", "owner",
+                            "last tested"], tablefmt="github" if markdown else "simple")]
+    return "\n".join(out) + "\n"
+
+
+def gaps_text(gaps: list[Gap], register: Register, markdown: bool = False) -> str:
+    fmt = "github" if markdown else "simple"
+    title = (f"Gaps in register {register.id} as of {register.as_of.isoformat()}: "
+             f"{len(gaps)} finding(s)")
+    if not gaps:
+        return title + "\n"
+    rows = [[g.rule, g.entity, g.reason] for g in gaps]
+    return title + "\n\n" + tabulate(rows, headers=["rule", "where", "reason"], tablefmt=fmt,
+                                     maxcolwidths=None if markdown else [28, 26, 90]) + "\n"
+
+
+# --------------------------------------------------------------------------- controls and coverage
+
+
+def controls_text(result: Assessment, markdown: bool = False) -> str:
+    """Each control's benefit per horizon, ranked, with the single points of failure."""
+    fmt = "github" if markdown else "simple"
+    cur = result.register.currency
+    last = result.horizons[-1].year
+    data = result.controls_dict()
+    order = next(r for r in data["by_year"] if r["year"] == last)["ranking"]
+    by_id = {c.id: c for c in result.controls or []}
+    headers = ["control", "title", "type", "links"]
+    for h in result.horizons:
+        headers += [f"EAL benefit {h.year}", f"± s.e. {h.year}", f"VaR 99% benefit {h.year}"]
+    headers.append("return on cost")
+    rows = []
+    for cid in order:
+        c = by_id[cid]
+        row = [c.id, short(c.title, 36), c.type, c.links]
+        for b in c.benefits:
+            row += [money(b.eal), money(b.eal_se), money(b.var99)]
+        roi = c.benefits[-1].roi
+        row.append("-" if roi is None else f"{roi:+.0%}")
+        rows.append(row)
+    out = [f"Control benefits under {result.scenario.id} ({result.trials:,} trials, seed {result.seed}); "
+           f"{cur} per year, residual loss without the control minus with all controls, ranked by "
+           f"EAL benefit in {last}.", "",
+           tabulate(rows, headers=headers, tablefmt=fmt)]
+    for r in data["by_year"]:
+        spf = r["single_points_of_failure"]
+        out += ["", f"Single points of failure in {r['year']}: largest VaR 99% increase if removed: "
+                f"{', '.join(spf['largest_var99_increase_if_removed']) or '-'}; most risk-site links "
+                f"covered: {', '.join(spf['most_links_covered']) or '-'}."]
+    return "\n".join(out) + "\n"
+
+
+def _pct(x: dict | None) -> str:
+    if x is None:
+        return "-"
+    return f"{x['value']:.1%} ± {x['se']:.1%}"
+
+
+def coverage_text(result: Assessment, markdown: bool = False) -> str:
+    """Certification, clause and simulated exposure coverage of ISO 22301."""
+    fmt = "github" if markdown else "simple"
+    head = "## " if markdown else ""
+    iso = result.iso22301()
+    reg = result.register
+    out = [f"{'# ' if markdown else ''}ISO 22301 coverage: {reg.organisation} ({reg.id}) under "
+           f"{result.scenario.id}", "",
+           f"Renewal assumption: {iso['renewal_assumption'] or iso['renewal']} "
+           f"(certificate cycle {iso['certification_cycle_years']:g} years).", "",
+           f"{head}Certification by site kind", ""]
+    periods = [("as of " + iso["certification"]["as_of"]["date"], iso["certification"]["as_of"])]
+    periods += [(str(x["year"]), x) for x in iso["certification"]["by_year"]]
+    rows = []
+    for label, period in periods:
+        for r in period["by_site_kind"]:
+            rows.append([label, r["site_kind"], f"{r['certified']} of {r['sites']}",
+                         f"{r['share_by_count']:.1%}", f"{r['share_by_value']:.1%}"])
+    out.append(tabulate(rows, headers=["when", "site kind", "certified", "share by count",
+                                       "share by value"], tablefmt=fmt))
+    for clauses in iso["clauses"]:
+        out += ["", f"{head}Clause-8 evidence by risk in {clauses['year']} "
+                "(site kinds covered / all site kinds)", ""]
+        ids = [c["id"] for c in clauses["clauses"]]
+        rows = []
+        for m in clauses["matrix"]:
+            n = len(m["site_kinds"])
+            cells = [f"{len(m['clauses'][c]['covered_kinds'])}/{n}" for c in ids]
+            rows.append([m["risk"], short(m["title"], 34), *cells])
+        out.append(tabulate(rows, headers=["risk", "title", *ids], tablefmt=fmt))
+        out.append(f"{len(clauses['gaps'])} gap(s); clauses: " + "; ".join(
+            f"{c['id']} {c['title']}" for c in clauses["clauses"]))
+    for exp in iso["exposure"]:
+        out += ["", f"{head}Simulated exposure coverage in {exp['year']} (± standard error)", ""]
+        measures = [
+            ("disruptive events on certified sites", "events_on_certified_share"),
+            ("downtime days on certified sites", "downtime_on_certified_share"),
+            ("acute losses on certified sites", "loss_on_certified_share"),
+            ("P(≥1 disruptive event at an uncertified site) per year", "p_event_at_uncertified_site"),
+            ("P(an outage longer than its site's RTO) per year", "p_downtime_exceeds_rto"),
+            ("P(an outage longer than its site's MTPD) per year", "p_downtime_exceeds_mtpd"),
+        ]
+        rows = [[label, _pct(exp["inherent"][key]), _pct(exp["residual"][key])]
+                for label, key in measures]
+        out.append(tabulate(rows, headers=["measure", "inherent", "residual"], tablefmt=fmt))
+    return "\n".join(out) + "\n"

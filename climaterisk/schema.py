@@ -671,7 +671,9 @@ REGISTER_META = Obj([
     ]), False),
     F("iso22301", Obj([
         F("certification_cycle_years", Quantity(unit="years", lo=1, hi=10)),
-        F("renewal_assumption", Str()),
+        F("renewal", Enum(("renew", "lapse")), False,
+          "renew: a certificate valid on as_of is renewed each cycle; lapse: it counts until expiry"),
+        F("renewal_assumption", Str(), doc="the renewal assumption in words, for reports"),
     ]), False),
 ])
 

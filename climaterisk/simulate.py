@@ -22,7 +22,7 @@ residual (and residual without one control) share every draw: common random numb
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -95,25 +95,32 @@ def concat(draws: Sequence[Draws]) -> Draws:
     )
 
 
-def event_losses(portfolio: Portfolio, draws: Draws, config: Config) -> np.ndarray:
-    """Loss of every sampled event under ``config`` [currency]; 0 for thinned-out events."""
+def event_outcomes(portfolio: Portfolio, draws: Draws, config: Config) -> tuple[np.ndarray, np.ndarray]:
+    """Loss [currency] and downtime [days] of every sampled event under ``config``.
+
+    Thinned-out events (removed by frequency-reducing controls) have loss and downtime 0.
+    Downtime is full-outage-equivalent days after controls and the scenario severity
+    multiplier; it is 0 for links without a downtime model.
+    """
     links = portfolio.links
     k = draws.link
+    mult = links.sev_mult[k]
     loss = links.mu_a[k] + links.s_a[k] * draws.z1
     np.exp(loss, out=loss)
-    loss *= links.a_scale[k] * config.sev_a[k]
-    down = links.mu_b[k] + links.s_b[k] * draws.z2
-    np.exp(down, out=down)
-    down *= links.b_scale[k] * config.sev_b[k]
-    loss += down
-    loss *= links.sev_mult[k]
+    loss *= links.a_scale[k] * config.sev_a[k] * mult
+    days = links.mu_b[k] + links.s_b[k] * draws.z2
+    np.exp(days, out=days)
+    days *= links.has_down[k] * config.sev_b[k] * mult
+    loss += days * links.b_scale[k]
     for j in range(config.deductible.shape[1]):
         recovery = np.clip(loss - config.deductible[k, j], 0.0, config.limit[k, j])
         loss -= recovery
     keep = config.keep[k]
     if np.any(keep < 1.0):
-        loss *= draws.u < keep
-    return loss
+        kept = draws.u < keep
+        loss *= kept
+        days *= kept
+    return loss, days
 
 
 def evaluate(portfolio: Portfolio, draws: Draws, config: Config) -> tuple[np.ndarray, np.ndarray]:
@@ -124,7 +131,7 @@ def evaluate(portfolio: Portfolio, draws: Draws, config: Config) -> tuple[np.nda
     """
     n = draws.n
     n_risks, n_sites = len(portfolio.risk_ids), len(portfolio.site_ids)
-    loss = event_losses(portfolio, draws, config)
+    loss, _ = event_outcomes(portfolio, draws, config)
     risk = portfolio.links.risk[draws.link]
     site = portfolio.links.site[draws.link]
     site = np.where(site < 0, n_sites, site)
@@ -148,10 +155,32 @@ def evaluate(portfolio: Portfolio, draws: Draws, config: Config) -> tuple[np.nda
 
 @dataclass
 class Samples:
-    """Per-trial losses of one configuration in one year [currency/yr]."""
+    """Per-trial results of one configuration in one year [currency/yr].
 
-    by_risk: np.ndarray  # (R, trials)
-    by_site: np.ndarray  # (S + 1, trials)
+    ``total`` is the loss of all risks (opportunities excluded). ``by_risk`` (R rows, risks
+    then opportunities) and ``by_site`` (S + 1 rows, the last company-level) are ``None`` for
+    a configuration simulated for its total only.
+    """
+
+    total: np.ndarray
+    by_risk: np.ndarray | None = None
+    by_site: np.ndarray | None = None
+
+
+def iter_chunks(
+    portfolio: Portfolio, trials: int, seed: int, chunk_trials: int
+) -> Iterator[tuple[int, Draws]]:
+    """Yield ``(first trial, draws)`` for consecutive chunks of whole blocks."""
+    if trials < 1:
+        raise ValueError("trials must be >= 1")
+    blocks_per_chunk = max(1, chunk_trials // BLOCK_TRIALS)
+    n_blocks = -(-trials // BLOCK_TRIALS)
+    for first in range(0, n_blocks, blocks_per_chunk):
+        parts = []
+        for b in range(first, min(first + blocks_per_chunk, n_blocks)):
+            n = min(BLOCK_TRIALS, trials - b * BLOCK_TRIALS)
+            parts.append(draw_block(portfolio, block_rng(seed, portfolio.year, b), n))
+        yield first * BLOCK_TRIALS, concat(parts)
 
 
 def simulate(
@@ -161,33 +190,38 @@ def simulate(
     seed: int,
     chunk_trials: int = 100_000,
     progress: Callable[[int], None] | None = None,
+    totals_only: Collection[str] = (),
+    observers: Sequence[Callable[[int, Draws], None]] = (),
 ) -> dict[str, Samples]:
     """Simulate ``trials`` years of ``portfolio`` and evaluate every configuration on them.
 
     Memory for random draws is bounded by the chunk (``chunk_trials``, rounded down to whole
     blocks of :data:`BLOCK_TRIALS`, at least one block); results do not depend on it.
+    Configurations named in ``totals_only`` keep only their per-trial total. Each observer is
+    called with ``(first trial, draws)`` for every chunk (for statistics beyond losses).
     ``progress`` is called with the number of trials done after each chunk.
     """
-    if trials < 1:
-        raise ValueError("trials must be >= 1")
-    blocks_per_chunk = max(1, chunk_trials // BLOCK_TRIALS)
-    n_blocks = -(-trials // BLOCK_TRIALS)
     n_risks, n_sites = len(portfolio.risk_ids), len(portfolio.site_ids)
-    out = {
-        c.name: Samples(np.zeros((n_risks, trials)), np.zeros((n_sites + 1, trials)))
-        for c in configs
-    }
-    for first in range(0, n_blocks, blocks_per_chunk):
-        parts = []
-        for b in range(first, min(first + blocks_per_chunk, n_blocks)):
-            n = min(BLOCK_TRIALS, trials - b * BLOCK_TRIALS)
-            parts.append(draw_block(portfolio, block_rng(seed, portfolio.year, b), n))
-        chunk = concat(parts)
-        start = first * BLOCK_TRIALS
+    loss_rows = ~portfolio.is_opportunity
+    out = {}
+    for c in configs:
+        full = c.name not in totals_only
+        out[c.name] = Samples(
+            np.zeros(trials),
+            np.zeros((n_risks, trials)) if full else None,
+            np.zeros((n_sites + 1, trials)) if full else None,
+        )
+    for start, chunk in iter_chunks(portfolio, trials, seed, chunk_trials):
+        stop = start + chunk.n
         for config in configs:
             by_risk, by_site = evaluate(portfolio, chunk, config)
-            out[config.name].by_risk[:, start : start + chunk.n] = by_risk
-            out[config.name].by_site[:, start : start + chunk.n] = by_site
+            target = out[config.name]
+            target.total[start:stop] = by_risk[loss_rows].sum(axis=0)
+            if target.by_risk is not None:
+                target.by_risk[:, start:stop] = by_risk
+                target.by_site[:, start:stop] = by_site
+        for observer in observers:
+            observer(start, chunk)
         if progress is not None:
-            progress(start + chunk.n)
+            progress(stop)
     return out

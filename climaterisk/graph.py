@@ -1,0 +1,200 @@
+"""The register as a linked graph (the only module that imports networkx), its gaps and exports.
+
+Nodes are keyed ``"<kind>:<id>"`` with kind one of ``site``, ``risk``, ``opportunity``,
+``control``, ``clause``. Edges:
+
+- ``risk -> site`` (``exposes``): the risk applies to the site;
+- ``opportunity -> site`` (``benefits``);
+- ``control -> risk`` (``mitigates``): the register links the control to the risk;
+- ``control -> site`` (``scope``): the control acts at the site for at least one risk it mitigates;
+- ``control -> clause`` (``evidences``): the control evidences an ISO 22301 clause.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass
+
+import networkx as nx
+
+from climaterisk.refdata import iso22301
+from climaterisk.register import Register
+
+
+def node(kind: str, ident: str) -> str:
+    return f"{kind}:{ident}"
+
+
+def build_graph(register: Register) -> nx.DiGraph:
+    """The register's entities and their links as a directed graph."""
+    g = nx.DiGraph(register=register.id, organisation=register.organisation)
+    for clause in iso22301()["clauses"]:
+        g.add_node(node("clause", clause["id"]), kind="clause", ident=clause["id"], label=clause["title"])
+    for site in register.sites:
+        g.add_node(node("site", site.id), kind="site", ident=site.id, label=site.name,
+                   site_kind=site.kind, region=site.region, certified=site.iso_certified)
+    for risk in (*register.risks, *register.opportunities):
+        kind = "opportunity" if risk.is_opportunity else "risk"
+        g.add_node(node(kind, risk.id), kind=kind, ident=risk.id, label=risk.title,
+                   category=risk.category, ifrs_s2_type=risk.ifrs_s2_type, owner=risk.owner or "")
+        for sid in risk.site_ids:
+            g.add_edge(node(kind, risk.id), node("site", sid),
+                       relation="benefits" if risk.is_opportunity else "exposes")
+    for ctrl in register.controls:
+        g.add_node(node("control", ctrl.id), kind="control", ident=ctrl.id, label=ctrl.title,
+                   control_type=ctrl.type, status=ctrl.status, owner=ctrl.owner or "")
+        for clause in ctrl.clauses:
+            g.add_edge(node("control", ctrl.id), node("clause", clause), relation="evidences")
+    for risk in register.risks:
+        for cid in risk.control_ids:
+            ctrl = register.control(cid)
+            g.add_edge(node("control", cid), node("risk", risk.id), relation="mitigates")
+            for sid in risk.site_ids:
+                if ctrl.applies_to(sid):
+                    g.add_edge(node("control", cid), node("site", sid), relation="scope")
+    return g
+
+
+def _neighbours(g: nx.DiGraph, key: str, relation: str, reverse: bool = False) -> list[str]:
+    edges = g.in_edges(key, data=True) if reverse else g.out_edges(key, data=True)
+    return sorted((u if reverse else v) for u, v, d in edges if d["relation"] == relation)
+
+
+def controls_of(g: nx.DiGraph, risk_id: str) -> list[str]:
+    """Ids of the controls linked to a risk."""
+    return [k.split(":", 1)[1] for k in _neighbours(g, node("risk", risk_id), "mitigates", True)]
+
+
+def links_covered(g: nx.DiGraph, control_id: str) -> list[tuple[str, str]]:
+    """(risk, site) links a control acts on."""
+    key = node("control", control_id)
+    sites = set(_neighbours(g, key, "scope"))
+    out = []
+    for rkey in _neighbours(g, key, "mitigates"):
+        for skey in _neighbours(g, rkey, "exposes"):
+            if skey in sites:
+                out.append((rkey.split(":", 1)[1], skey.split(":", 1)[1]))
+    return out
+
+
+# --------------------------------------------------------------------------- gaps
+
+
+@dataclass(frozen=True)
+class Gap:
+    """One finding of the gap analysis."""
+
+    rule: str
+    entity: str  # e.g. "R1 @ leased-dc-4", "C3"
+    reason: str
+
+
+def certificate_valid(register: Register, site_id: str, on: dt.date) -> bool:
+    site = register.site(site_id)
+    return site.iso_certified and site.iso_valid_until is not None and site.iso_valid_until >= on
+
+
+def find_gaps(register: Register) -> list[Gap]:
+    """Every gap of the register as of its ``as_of`` date, rule by rule."""
+    g = build_graph(register)
+    as_of, year = register.as_of, register.as_of.year
+    gaps: list[Gap] = []
+    for risk in sorted(register.risks, key=lambda r: r.id):
+        in_force = [register.control(c) for c in controls_of(g, risk.id)]
+        in_force = [c for c in in_force if c.in_force(year)]
+        for sid in risk.site_ids:
+            if not any(c.applies_to(sid) for c in in_force):
+                gaps.append(Gap("uncontrolled link", f"{risk.id} @ {sid}",
+                                f"{risk.title} at {register.site(sid).name}: no control in force in {year}"))
+        if not risk.site_ids and not in_force:
+            gaps.append(Gap("uncontrolled risk", risk.id, f"{risk.title}: no control in force in {year}"))
+    acute_sites = sorted({s for r in register.risks if r.category == "physical_acute" for s in r.site_ids})
+    for sid in acute_sites:
+        if not certificate_valid(register, sid, as_of):
+            site = register.site(sid)
+            why = (f"certificate expired {site.iso_valid_until.isoformat()}" if site.iso_certified
+                   and site.iso_valid_until else "not ISO 22301 certified")
+            gaps.append(Gap("acute site without ISO 22301", sid,
+                            f"{site.name} ({site.kind}) faces acute physical risk; {why}"))
+    cutoff = as_of - dt.timedelta(days=365)
+    linked = {c for r in register.risks for c in r.control_ids}
+    for ctrl in sorted(register.controls, key=lambda c: c.id):
+        if ctrl.status != "retired" and ctrl.in_force(year):
+            if ctrl.last_tested is None:
+                gaps.append(Gap("control not tested", ctrl.id, f"{ctrl.title}: never tested"))
+            elif ctrl.last_tested < cutoff:
+                gaps.append(Gap("control not tested", ctrl.id,
+                                f"{ctrl.title}: last tested {ctrl.last_tested.isoformat()}, "
+                                f"more than 12 months before {as_of.isoformat()}"))
+        if ctrl.id not in linked:
+            gaps.append(Gap("control linked to no risk", ctrl.id, f"{ctrl.title} mitigates no risk"))
+        if ctrl.status == "planned" and ctrl.effective_year is not None and ctrl.effective_year < year:
+            gaps.append(Gap("planned control past due", ctrl.id,
+                            f"{ctrl.title}: planned for {ctrl.effective_year}, still planned in {year}"))
+    clause8 = {c["id"] for c in iso22301()["clauses"] if c["id"].startswith("8.")}
+    for risk in sorted(register.risks, key=lambda r: r.id):
+        if not (risk.owner or "").strip():
+            gaps.append(Gap("risk without owner", risk.id, f"{risk.title} has no owner"))
+        clauses = {cl for cid in risk.control_ids for cl in register.control(cid).clauses} & clause8
+        if not clauses:
+            gaps.append(Gap("no ISO 22301 clause 8", risk.id,
+                            f"{risk.title} ({risk.category}): no control evidences any clause-8 element"))
+    return gaps
+
+
+def gaps_as_dicts(gaps: list[Gap]) -> list[dict]:
+    return [asdict(x) for x in gaps]
+
+
+# --------------------------------------------------------------------------- exports
+
+_SHAPES = {"site": "box", "risk": "ellipse", "opportunity": "ellipse", "control": "diamond",
+           "clause": "note"}
+
+
+def _esc(text: str) -> str:
+    return str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+
+
+def to_dot(g: nx.DiGraph) -> str:
+    """Graphviz DOT text (render with ``dot -Tsvg``)."""
+    lines = [f'digraph "{_esc(g.graph.get("register", "register"))}" {{', "  rankdir=LR;"]
+    for key, data in sorted(g.nodes(data=True)):
+        parts = [f"ISO 22301 {data['ident']}"] if data["kind"] == "clause" else [data["ident"], data["label"]]
+        label = "\\n".join(_esc(p) for p in parts)
+        lines.append(f'  "{_esc(key)}" [label="{label}", shape={_SHAPES[data["kind"]]}];')
+    for u, v, data in sorted(g.edges(data=True)):
+        lines.append(f'  "{_esc(u)}" -> "{_esc(v)}" [label="{data["relation"]}"];')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _mermaid_id(key: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in key)
+
+
+def to_mermaid(g: nx.DiGraph) -> str:
+    """Mermaid flowchart text (renders in GitHub and many Markdown viewers)."""
+    lines = ["flowchart LR"]
+    for key, data in sorted(g.nodes(data=True)):
+        text = f"{data['ident']}: {data['label']}".replace('"', "'")
+        lines.append(f'  {_mermaid_id(key)}["{text}"]')
+    for u, v, data in sorted(g.edges(data=True)):
+        lines.append(f"  {_mermaid_id(u)} -->|{data['relation']}| {_mermaid_id(v)}")
+    return "\n".join(lines) + "\n"
+
+
+def to_graphml(g: nx.DiGraph) -> str:
+    """GraphML (for Gephi, yEd, Cytoscape)."""
+    clean = nx.DiGraph(**{k: str(v) for k, v in g.graph.items()})
+    for key, data in g.nodes(data=True):
+        clean.add_node(key, **{k: v if isinstance(v, (bool, int, float)) else str(v)
+                               for k, v in data.items()})
+    clean.add_edges_from(g.edges(data=True))
+    return "\n".join(nx.generate_graphml(clean)) + "\n"
+
+
+def to_json(g: nx.DiGraph) -> str:
+    """Node-link JSON (``networkx.node_link_data``)."""
+    return json.dumps(nx.node_link_data(g, edges="links"), indent=2, ensure_ascii=False) + "\n"
