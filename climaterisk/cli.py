@@ -114,7 +114,8 @@ HorizonOpt = Annotated[list[int] | None, typer.Option(
 TrialsOpt = Annotated[int, typer.Option(help="Simulated years per horizon.", min=1)]
 SeedOpt = Annotated[int, typer.Option(help="Random seed; the same seed gives the same numbers.")]
 ChunkOpt = Annotated[int, typer.Option(
-    help="Trials simulated at once (bounds memory; results do not depend on it).", min=1,
+    help="Trials whose random draws are held at once (bounds that memory; results do not "
+    "depend on it).", min=1,
 )]
 OutputOpt = Annotated[Path | None, typer.Option(
     "--output", "-o", help="Write to this file (atomically) instead of standard output.",

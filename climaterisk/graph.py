@@ -102,7 +102,7 @@ def find_gaps(register: Register) -> list[Gap]:
     gaps: list[Gap] = []
     for risk in sorted(register.risks, key=lambda r: r.id):
         in_force = [register.control(c) for c in controls_of(g, risk.id)]
-        in_force = [c for c in in_force if c.in_force(year)]
+        in_force = [c for c in in_force if c.status == "implemented" and c.in_force(year)]
         for sid in risk.site_ids:
             if not any(c.applies_to(sid) for c in in_force):
                 gaps.append(Gap("uncontrolled link", f"{risk.id} @ {sid}",
@@ -120,7 +120,7 @@ def find_gaps(register: Register) -> list[Gap]:
     cutoff = as_of - dt.timedelta(days=365)
     linked = {c for r in register.risks for c in r.control_ids}
     for ctrl in sorted(register.controls, key=lambda c: c.id):
-        if ctrl.status != "retired" and ctrl.in_force(year):
+        if ctrl.status == "implemented" and ctrl.in_force(year):
             if ctrl.last_tested is None:
                 gaps.append(Gap("control not tested", ctrl.id, f"{ctrl.title}: never tested"))
             elif ctrl.last_tested < cutoff:

@@ -47,10 +47,12 @@ class EventLinks:
     risk: np.ndarray  # [int] index into Portfolio.risk_ids
     site: np.ndarray  # [int] index into Portfolio.site_ids, -1 for company-level
     hazard: tuple[str | None, ...]
+    kind: tuple[str, ...]  # model type: site_event or entity_event
     local_rate: np.ndarray  # [events/yr] independent events (site-local or company-level)
     a_scale: np.ndarray
     mu_a: np.ndarray
     s_a: np.ndarray
+    a_cap: np.ndarray  # [currency] largest damage per event (the replacement value), or inf
     b_scale: np.ndarray
     mu_b: np.ndarray
     s_b: np.ndarray
@@ -86,6 +88,7 @@ class CostComponent:
     """
 
     risk: int
+    kind: str  # model type
     dist: LogNormal | Uniform
     sites: np.ndarray  # [int] site index or -1
     scale: np.ndarray  # [currency/yr per unit of draw]
@@ -133,8 +136,8 @@ def compile_portfolio(register: Register, scenario: Scenario, year: int) -> Port
     sites = sorted(register.sites, key=lambda s: s.id)
     site_index = {s.id: i for i, s in enumerate(sites)}
     cols: dict[str, list] = {k: [] for k in (
-        "risk", "site", "hazard", "local_rate", "a_scale", "mu_a", "s_a", "b_scale", "mu_b", "s_b",
-        "has_down", "sev_mult",
+        "risk", "site", "hazard", "kind", "local_rate", "a_scale", "mu_a", "s_a", "a_cap", "b_scale",
+        "mu_b", "s_b", "has_down", "sev_mult",
     )}
     link_of: dict[tuple[str, int], list[int]] = {}  # (hazard, site) -> links
     costs: list[CostComponent] = []
@@ -145,19 +148,18 @@ def compile_portfolio(register: Register, scenario: Scenario, year: int) -> Port
         return len(cols["risk"]) - 1
 
     for r_index, risk in enumerate(risks):
-        for model in risk.models:
+        for model in sorted(risk.models, key=repr):  # components in a canonical order
             if isinstance(model, SiteEvent):
-                f_mult = scenario.hazard(model.hazard, "frequency", year) / scenario.hazard(
-                    model.hazard, "frequency", base)
-                s_mult = scenario.hazard(model.hazard, "severity", year) / scenario.hazard(
-                    model.hazard, "severity", base)
+                f_mult = hazard_ratio(scenario, model.hazard, "frequency", year, base)
+                s_mult = hazard_ratio(scenario, model.hazard, "severity", year, base)
                 for sid in sorted(risk.site_ids):
                     site = sites[site_index[sid]]
                     down = model.downtime
                     link = add_link(
-                        risk=r_index, site=site_index[sid], hazard=model.hazard,
+                        risk=r_index, site=site_index[sid], hazard=model.hazard, kind="site_event",
                         local_rate=site.hazards.get(model.hazard, 0.0) * f_mult,
                         a_scale=site.replacement_value, mu_a=model.damage.mu, s_a=model.damage.sigma,
+                        a_cap=site.replacement_value,
                         b_scale=site.interruption_cost_per_day if down else 0.0,
                         mu_b=down.mu if down else 0.0, s_b=down.sigma if down else 0.0,
                         has_down=1.0 if down else 0.0, sev_mult=s_mult,
@@ -167,8 +169,9 @@ def compile_portfolio(register: Register, scenario: Scenario, year: int) -> Port
                 ratio = (scenario.driver_ratio(model.rate_driver, year, base)
                          if model.rate_driver else 1.0)
                 add_link(
-                    risk=r_index, site=-1, hazard=None, local_rate=model.rate * ratio,
-                    a_scale=1.0, mu_a=model.severity.mu, s_a=model.severity.sigma,
+                    risk=r_index, site=-1, hazard=None, kind="entity_event",
+                    local_rate=model.rate * ratio,
+                    a_scale=1.0, mu_a=model.severity.mu, s_a=model.severity.sigma, a_cap=np.inf,
                     b_scale=0.0, mu_b=0.0, s_b=0.0, has_down=0.0, sev_mult=1.0,
                 )
             elif isinstance(model, CoolingEnergy):
@@ -178,31 +181,30 @@ def compile_portfolio(register: Register, scenario: Scenario, year: int) -> Port
                 ids = sorted(risk.site_ids)
                 scale = [sites[site_index[s]].electricity_mwh * price * max(warming, 0.0) for s in ids]
                 costs.append(CostComponent(
-                    r_index, model.sensitivity, np.array([site_index[s] for s in ids], dtype=np.int64),
-                    np.array(scale, dtype=float),
+                    r_index, "cooling_energy", model.sensitivity,
+                    np.array([site_index[s] for s in ids], dtype=np.int64), np.array(scale, dtype=float),
                 ))
             elif isinstance(model, CarbonCost):
                 price = scenario.driver("carbon_price_usd_t", year) * (register.fx_usd or 0.0)
                 costs.append(CostComponent(
-                    r_index, model.exposed_share, np.array([-1], dtype=np.int64),
+                    r_index, "carbon_cost", model.exposed_share, np.array([-1], dtype=np.int64),
                     np.array([model.emissions_t * price]),
                 ))
             elif isinstance(model, AnnualCost):
                 ratio = scenario.driver_ratio(model.driver, year, base) if model.driver else 1.0
                 costs.append(CostComponent(
-                    r_index, model.cost, np.array([-1], dtype=np.int64), np.array([ratio]),
+                    r_index, "annual_cost", model.cost, np.array([-1], dtype=np.int64), np.array([ratio]),
                 ))
 
     groups = []
     for region in sorted(register.regions, key=lambda r: r.id):
-        for event in region.common_events:
+        for event in sorted(region.common_events, key=lambda e: e.hazard):
             members = sorted(
                 j for (hz, j) in link_of if hz == event.hazard and sites[j].region == region.id
             )
             if not members or event.rate == 0:
                 continue
-            f_mult = scenario.hazard(event.hazard, "frequency", year) / scenario.hazard(
-                event.hazard, "frequency", base)
+            f_mult = hazard_ratio(scenario, event.hazard, "frequency", year, base)
             groups.append(CommonGroup(
                 region=region.id, hazard=event.hazard, rate=event.rate * f_mult,
                 sites=np.array(members, dtype=np.int64),
@@ -212,9 +214,9 @@ def compile_portfolio(register: Register, scenario: Scenario, year: int) -> Port
 
     links = EventLinks(
         risk=np.array(cols["risk"], dtype=np.int64), site=np.array(cols["site"], dtype=np.int64),
-        hazard=tuple(cols["hazard"]),
+        hazard=tuple(cols["hazard"]), kind=tuple(cols["kind"]),
         **{k: np.array(cols[k], dtype=float) for k in (
-            "local_rate", "a_scale", "mu_a", "s_a", "b_scale", "mu_b", "s_b", "has_down",
+            "local_rate", "a_scale", "mu_a", "s_a", "a_cap", "b_scale", "mu_b", "s_b", "has_down",
             "sev_mult")},
     )
     return Portfolio(
@@ -223,6 +225,17 @@ def compile_portfolio(register: Register, scenario: Scenario, year: int) -> Port
         categories=tuple(r.category for r in risks), site_ids=tuple(s.id for s in sites),
         links=links, groups=tuple(groups), costs=tuple(costs),
     )
+
+
+def hazard_ratio(scenario: Scenario, hazard: str, aspect: str, year: int, base: int) -> float:
+    """A hazard multiplier in ``year`` relative to the register's baseline year [-]."""
+    at_base = scenario.hazard(hazard, aspect, base)
+    if at_base <= 0:
+        raise ScenarioError(Problem(
+            str(scenario.path or scenario.id), f"hazards.{hazard}.{aspect}", f"values.{base}", at_base,
+            "a multiplier > 0 in the register's baseline year (multipliers act relative to it)",
+        ))
+    return scenario.hazard(hazard, aspect, year) / at_base
 
 
 def inherent_config(portfolio: Portfolio) -> Config:
@@ -242,8 +255,9 @@ def controls_config(
 
     Reductions of several controls on one link multiply: ``keep = prod(1 - frequency)``,
     ``sev_a = prod(1 - severity)``, ``sev_b = prod(1 - downtime)``. Transfer controls add one
-    insurance layer each (deductible, limit per event), applied in id order after reductions.
-    Opportunities are not mitigated.
+    insurance layer each (deductible, limit per event), each recovering from the loss after
+    reductions, like the layers of an insurance tower. A control acts only on the components
+    it names (``components``) and at the sites it is limited to. Opportunities are not mitigated.
     """
     skip = set(exclude)
     year = portfolio.year
@@ -266,7 +280,7 @@ def controls_config(
         rid = portfolio.risk_ids[links.risk[i]]
         site = portfolio.site_ids[links.site[i]] if links.site[i] >= 0 else None
         for ctrl in by_risk[rid]:
-            if not ctrl.applies_to(site):
+            if not ctrl.applies_to(site, links.kind[i]):
                 continue
             keep[i] *= 1.0 - ctrl.frequency
             sev_a[i] *= 1.0 - ctrl.severity
@@ -285,7 +299,7 @@ def controls_config(
         for j, s in enumerate(comp.sites):
             site = portfolio.site_ids[s] if s >= 0 else None
             for ctrl in by_risk[rid]:
-                if ctrl.applies_to(site):
+                if ctrl.applies_to(site, comp.kind):
                     per_link[j] *= 1.0 - ctrl.severity
         factors.append(per_link)
     return Config(name, keep, sev_a, sev_b, deductible, limit, tuple(factors))

@@ -136,6 +136,7 @@ class Control:
     effective_year: int | None = None
     retired_year: int | None = None
     site_ids: tuple[str, ...] | None = None  # None: every site of the risks it mitigates
+    components: tuple[str, ...] | None = None  # model types acted on; None: all
     frequency: float = 0.0  # [fraction] reduction of event frequency
     severity: float = 0.0  # [fraction] reduction of loss per event / cost
     downtime: float = 0.0  # [fraction] reduction of downtime days
@@ -156,9 +157,15 @@ class Control:
             return False
         return not (self.retired_year is not None and year >= self.retired_year)
 
-    def applies_to(self, site_id: str | None) -> bool:
-        """Whether the control acts at ``site_id`` (``None``: a company-level component)."""
-        return site_id is None or self.site_ids is None or site_id in self.site_ids
+    def applies_to(self, site_id: str | None, component: str | None = None) -> bool:
+        """Whether the control acts at ``site_id`` (``None``: a company-level component) on a
+        component of type ``component`` (``None``: any). A control limited to some sites does
+        not act on company-level components."""
+        if component is not None and self.components is not None and component not in self.components:
+            return False
+        if self.site_ids is None:
+            return True
+        return site_id is not None and site_id in self.site_ids
 
 
 @dataclass(frozen=True)
@@ -532,6 +539,7 @@ def _build(
             id=c["id"], title=c["title"], type=c["type"], status=c["status"],
             description=c.get("description", ""), effective_year=c.get("effective_year"),
             retired_year=c.get("retired_year"), site_ids=None if ids is None else tuple(ids),
+            components=tuple(c["components"]) if "components" in c else None,
             frequency=eff.get("frequency", 0.0), severity=eff.get("severity", 0.0),
             downtime=eff.get("downtime", 0.0), deductible=eff.get("deductible", 0.0),
             limit=eff.get("limit", 0.0), clauses=tuple(c.get("iso22301_clauses", [])),

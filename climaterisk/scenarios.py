@@ -87,7 +87,14 @@ class Scenario:
                 str(self.path or self.id), name, f"values.{baseline_year}", 0.0,
                 "a non-zero baseline value for a driver used as a ratio",
             ))
-        return self.driver(name, year) / base
+        ratio = self.driver(name, year) / base
+        if ratio < 0:
+            raise ScenarioError(Problem(
+                str(self.path or self.id), name, f"values.{year}", self.driver(name, year),
+                f"a value of the same sign as in the baseline year ({base:g}): a negative ratio "
+                "would turn a cost into a gain",
+            ))
+        return ratio
 
     def hazard(self, hazard: str, aspect: str, year: float) -> float:
         """Multiplier of a hazard's ``frequency`` or ``severity`` in ``year`` (1 if not given for
@@ -179,5 +186,7 @@ def _check_series(data: dict, at: schema.At) -> None:
             where.error(values, "values for at least two years")
         elif not min(values) <= base <= max(values):
             where.error(sorted(values), f"years that include the baseline year {base}")
-        if name.startswith("hazards.") and any(v < 0 for v in values.values()):
-            where.error(values, "multipliers >= 0")
+        if (name.startswith("hazards.") or name == "drivers.carbon_price_usd_t") and any(
+            v < 0 for v in values.values()
+        ):
+            where.error(values, "values >= 0 (multipliers and prices cannot be negative)")

@@ -749,7 +749,11 @@ CONTROL = Obj([
     F("effective_year", Num(lo=1900, hi=2200, integer=True), False,
       "year the control takes effect (required when planned)"),
     F("retired_year", Num(lo=1900, hi=2200, integer=True), False, "year the control stopped"),
-    F("sites", Selector(), False, "limit the control to these sites (default: all)"),
+    F("sites", Selector(), False,
+      "limit the control to these sites (default: all); a site-scoped control does not act on "
+      "company-level components"),
+    F("components", ListOf(Enum(MODEL_TYPES), min_items=1), False,
+      "model types the control acts on (default: every component of the risks it mitigates)"),
     F("effect", Obj([
         F("frequency", _fraction("fractional reduction of event frequency"), False),
         F("severity", _fraction("fractional reduction of loss per event or of cost"), False),

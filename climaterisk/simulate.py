@@ -32,6 +32,9 @@ from climaterisk.portfolio import Config, Portfolio
 BLOCK_TRIALS = 1000
 """Trials per random-stream block. Changing it changes the draws (it is in the manifest)."""
 
+MAX_DOWNTIME_DAYS = 365.0
+"""Cap on the downtime of one event [days]: an outage cannot outlast the simulated year."""
+
 
 @dataclass
 class Draws:
@@ -100,21 +103,29 @@ def event_outcomes(portfolio: Portfolio, draws: Draws, config: Config) -> tuple[
 
     Thinned-out events (removed by frequency-reducing controls) have loss and downtime 0.
     Downtime is full-outage-equivalent days after controls and the scenario severity
-    multiplier; it is 0 for links without a downtime model.
+    multiplier; it is 0 for links without a downtime model. Before controls, damage is capped
+    at the site's replacement value and downtime at :data:`MAX_DOWNTIME_DAYS`. Transfer layers
+    recover from the loss after reductions, each ``clip(loss - deductible, 0, limit)``, in
+    total at most the loss.
     """
     links = portfolio.links
     k = draws.link
     mult = links.sev_mult[k]
     loss = links.mu_a[k] + links.s_a[k] * draws.z1
     np.exp(loss, out=loss)
-    loss *= links.a_scale[k] * config.sev_a[k] * mult
+    loss *= links.a_scale[k]
+    np.minimum(loss, links.a_cap[k], out=loss)  # damage cannot exceed the replacement value
+    loss *= config.sev_a[k] * mult
     days = links.mu_b[k] + links.s_b[k] * draws.z2
     np.exp(days, out=days)
+    np.minimum(days, MAX_DOWNTIME_DAYS, out=days)
     days *= links.has_down[k] * config.sev_b[k] * mult
     loss += days * links.b_scale[k]
-    for j in range(config.deductible.shape[1]):
-        recovery = np.clip(loss - config.deductible[k, j], 0.0, config.limit[k, j])
-        loss -= recovery
+    if config.deductible.shape[1]:
+        recovered = np.zeros_like(loss)
+        for j in range(config.deductible.shape[1]):
+            recovered += np.clip(loss - config.deductible[k, j], 0.0, config.limit[k, j])
+        loss -= np.minimum(recovered, loss)
     keep = config.keep[k]
     if np.any(keep < 1.0):
         kept = draws.u < keep

@@ -46,14 +46,22 @@ def test_same_seed_same_result_other_seed_other_result(mini_register_path, mini_
 
 def test_order_of_entries_in_files_does_not_matter(tmp_path, mini_files, mini_scenario_path):
     sc = load_scenario(mini_scenario_path)
+    north = mini_files["sites.yaml"]["regions"][0]
+    north["common_events"].append({"hazard": "storm", "rate": 0.2, "footprint": 0.5})
+    mini_files["sites.yaml"]["sites"][0]["hazards"]["storm"] = 0.05
+    mini_files["risks.yaml"]["risks"][0]["models"].append(
+        {"type": "site_event", "hazard": "storm", "damage": {"p5": 0.01, "p95": 0.1}})
     first = assess(load_register(write_register(tmp_path / "a", mini_files)), sc,
                    trials=3_000, seed=8)
-    shuffled = mini_files
+    shuffled = __import__("copy").deepcopy(mini_files)
+    shuffled["sites.yaml"]["regions"][0]["common_events"].reverse()
     rng = random.Random(0)
     for name, key in (("sites.yaml", "sites"), ("sites.yaml", "regions"), ("risks.yaml", "risks"),
                       ("controls.yaml", "controls"), ("metrics.yaml", "metrics")):
         rng.shuffle(shuffled[name][key])
     shuffled["risks.yaml"]["risks"][0]["controls"].reverse()
+    for risk in shuffled["risks.yaml"]["risks"]:
+        risk["models"].reverse()
     second = assess(load_register(write_register(tmp_path / "b", shuffled)), sc,
                     trials=3_000, seed=8)
     assert [h.to_dict() for h in first.horizons] == [h.to_dict() for h in second.horizons]

@@ -50,4 +50,4 @@ def test_refusals(tmp_path):
     with pytest.raises(ScenarioError) as info:
         load_scenario(write_scenario(tmp_path / "bad.yaml", bad))
     text = str(info.value)
-    assert "include the baseline year 2020" in text and "multipliers >= 0" in text
+    assert "include the baseline year 2020" in text and "values >= 0" in text

@@ -1,0 +1,75 @@
+"""The register graph and the gap rules, on hand-checkable fixtures."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import networkx as nx
+
+from climaterisk import load_register
+from climaterisk.graph import build_graph, find_gaps, to_dot, to_graphml, to_json, to_mermaid
+from tests.conftest import write_register
+
+
+def test_graph_nodes_and_edges(mini_register_path):
+    g = build_graph(load_register(mini_register_path))
+    assert g.nodes["site:a"]["kind"] == "site"
+    assert g.edges["risk:R1", "site:c"]["relation"] == "exposes"
+    assert g.edges["control:C1", "risk:R1"]["relation"] == "mitigates"
+    assert g.has_edge("control:C1", "site:a") and not g.has_edge("control:C1", "site:c")  # north only
+    assert g.edges["control:C2", "clause:8.5"]["relation"] == "evidences"
+    assert g.edges["opportunity:O1", "site:a"]["relation"] == "benefits" if g.has_edge(
+        "opportunity:O1", "site:a") else True
+
+
+def gap_set(register):
+    return {(g.rule, g.entity) for g in find_gaps(register)}
+
+
+def test_every_gap_rule(tmp_path, mini_files):
+    controls = mini_files["controls.yaml"]["controls"]
+    controls.append({"id": "C9", "title": "Orphan", "type": "detective", "status": "implemented",
+                     "last_tested": "2020-12-01"})
+    controls[2]["effective_year"] = 2019  # C3 still planned after its year
+    mini_files["risks.yaml"]["risks"][0]["controls"] = ["C1", "C3"]  # R1 at c: nothing in force
+    reg = load_register(write_register(tmp_path / "g", mini_files))
+    assert gap_set(reg) == {
+        ("uncontrolled link", "R1 @ c"),                 # C1 acts in the north only
+        ("acute site without ISO 22301", "b"),           # a holds a valid certificate
+        ("acute site without ISO 22301", "c"),
+        ("control not tested", "C2"),                    # tested 2019-01-01, as_of 2020-12-31
+        ("control not tested", "C4"),
+        ("control not tested", "C5"),
+        ("control linked to no risk", "C2"),
+        ("control linked to no risk", "C9"),
+        ("planned control past due", "C3"),
+        ("risk without owner", "R3"),
+        ("no ISO 22301 clause 8", "R2"),                 # C4 cites no clause
+        ("no ISO 22301 clause 8", "R3"),
+    }
+
+
+def test_expired_certificate_and_clean_register(tmp_path, mini_files):
+    mini_files["sites.yaml"]["sites"][0]["iso22301"]["valid_until"] = "2020-06-30"
+    reg = load_register(write_register(tmp_path / "e", mini_files))
+    reasons = {g.entity: g.reason for g in find_gaps(reg) if g.rule == "acute site without ISO 22301"}
+    assert "certificate expired 2020-06-30" in reasons["a"]
+
+
+def test_exports_parse(mini_register_path):
+    g = build_graph(load_register(mini_register_path))
+    assert to_dot(g).startswith('digraph "mini" {') and '"control:C1" -> "risk:R1"' in to_dot(g)
+    assert "control_C1 -->|mitigates| risk_R1" in to_mermaid(g)
+    back = nx.read_graphml(io.BytesIO(to_graphml(g).encode()))
+    assert back.number_of_nodes() == g.number_of_nodes()
+    assert back.number_of_edges() == g.number_of_edges()
+    data = json.loads(to_json(g))
+    assert len(data["nodes"]) == g.number_of_nodes() and len(data["links"]) == g.number_of_edges()
+
+
+def test_shipped_register_gaps_name_the_uncertified_leased_centres():
+    gaps = gap_set(load_register())
+    assert ("acute site without ISO 22301", "leased-dc-4") in gaps
+    assert ("acute site without ISO 22301", "leased-dc-7") in gaps
+    assert not any(e.startswith("leased-dc-1") for _, e in gaps)
