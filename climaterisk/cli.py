@@ -230,6 +230,112 @@ def coverage_cmd(
     _emit(text, output)
 
 
+class ReportFormat(str, Enum):
+    markdown = "markdown"
+    html = "html"
+    latex = "latex"
+
+
+CompareOpt = Annotated[str | None, typer.Option(
+    "--compare", help="Scenarios to compare, comma-separated (default: every other shipped "
+    "scenario; 'none' for none).",
+)]
+
+
+def _scenario_runs(scenario, compare, register, horizon, trials, seed, chunk_size):  # type: ignore[no-untyped-def]
+    """The main assessment (with control values and coverage) and the compared ones."""
+    main = _simulate(register, scenario, horizon, trials, seed, chunk_size)
+    if compare is None:
+        others = [p for p in available_scenarios() if read_scenario(p).id != main.scenario.id]
+        names: list[str | Path] = list(others)
+    elif compare.strip().lower() == "none":
+        names = []
+    else:
+        names = [n.strip() for n in compare.split(",") if n.strip()]
+    compared = [
+        _simulate(register, n, horizon, trials, seed, chunk_size, with_controls=False,
+                  with_coverage=False)
+        for n in names
+    ]
+    return main, [c for c in compared if c.scenario.id != main.scenario.id]
+
+
+@app.command("report")
+@handle_errors
+def report_cmd(
+    scenario: ScenarioOpt = "rcp45",
+    compare: CompareOpt = None,
+    register: RegisterOpt = None,
+    horizon: HorizonOpt = None,
+    trials: TrialsOpt = DEFAULT_TRIALS,
+    seed: SeedOpt = DEFAULT_SEED,
+    chunk_size: ChunkOpt = DEFAULT_CHUNK,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the report and its figures.")]
+    = Path("report"),
+    fmt: Annotated[list[ReportFormat] | None, typer.Option(
+        "--format", "-f", help="markdown, html or latex; repeat for several (default: markdown "
+        "and html).",
+    )] = None,
+) -> None:
+    """Write the IFRS S2-structured climate report with its figures.
+
+    Governance, strategy (risks and opportunities, financial effects, scenario analysis across
+    rcp26, rcp45 and rcp85), risk management, metrics and targets, then the run manifest and the
+    inputs marked as assumptions. The HTML report is one self-contained file.
+
+    Example: climaterisk report --scenario rcp45 --compare rcp26,rcp85 --out report/
+    """
+    from climaterisk import figures, publish, report
+
+    main, compared = _scenario_runs(scenario, compare, register, horizon, trials, seed, chunk_size)
+    folder = publish.ensure_folder(out)
+    drawn = figures.write_all(folder / "figures", main, compared)
+    formats = [f.value for f in (fmt or [ReportFormat.markdown, ReportFormat.html])]
+    written = publish.write_report(report.build_report(main, compared), folder, drawn, formats)
+    for path in written:
+        typer.echo(f"wrote {path}")
+    typer.echo(f"wrote {len(drawn) * 2} figures in {folder / 'figures'}")
+
+
+class AppendixFormat(str, Enum):
+    markdown = "markdown"
+    latex = "latex"
+    html = "html"
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+@app.command("appendix")
+@handle_errors
+def appendix_cmd(
+    scenario: ScenarioOpt = "rcp45",
+    compare: CompareOpt = None,
+    register: RegisterOpt = None,
+    horizon: HorizonOpt = None,
+    trials: TrialsOpt = DEFAULT_TRIALS,
+    seed: SeedOpt = DEFAULT_SEED,
+    chunk_size: ChunkOpt = DEFAULT_CHUNK,
+    fmt: Annotated[AppendixFormat, typer.Option("--format", "-f", help="Output format.")]
+    = AppendixFormat.markdown,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the appendix files.")]
+    = Path("appendix"),
+) -> None:
+    """Write the appendix tables: risk register, controls, site exposure, scenario analysis,
+    ISO 22301 coverage, metrics and targets, inputs and sources.
+
+    LaTeX gives one booktabs table per file, ready to \\input; Excel one sheet per table; CSV one
+    file per table.
+
+    Example: climaterisk appendix --scenario rcp45 --format xlsx --out appendix/
+    """
+    from climaterisk import publish, report
+
+    main, compared = _scenario_runs(scenario, compare, register, horizon, trials, seed, chunk_size)
+    folder = publish.ensure_folder(out)
+    for path in publish.write_appendix(report.appendix_tables(main, compared), folder, fmt.value):
+        typer.echo(f"wrote {path}")
+
+
 @app.command("gaps")
 @handle_errors
 def gaps_cmd(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import hashlib
 import os
@@ -17,11 +18,31 @@ MAX_FILE_BYTES = 5_000_000
 """Largest input file read [bytes]; a register file is a few kB, so more is a mistake."""
 
 
+MAX_DEPTH = 64
+"""Deepest nesting of lists and mappings read; a register needs about eight levels."""
+
+
 class _SafeLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, refusing aliases (alias bombs) and duplicate keys."""
+    """PyYAML's safe loader, refusing aliases (alias bombs), duplicate keys, deep nesting, and
+    turning a value its tag cannot build (``!!int abc``) into a marked error."""
+
+    _depth = 0
 
     def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
         event = self.peek_event()
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            if self._depth >= MAX_DEPTH:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"lists and mappings nested more than {MAX_DEPTH} deep", event.start_mark
+                )
+            self._depth += 1
+            try:
+                return self._compose_checked(parent, index, event)
+            finally:
+                self._depth -= 1
+        return self._compose_checked(parent, index, event)
+
+    def _compose_checked(self, parent, index, event):  # type: ignore[no-untyped-def]
         if isinstance(event, yaml.AliasEvent):
             raise yaml.constructor.ConstructorError(
                 None, None, "aliases (*name) are not allowed in climaterisk files", event.start_mark
@@ -32,9 +53,34 @@ class _SafeLoader(yaml.SafeLoader):
             )
         return super().compose_node(parent, index)
 
+    def construct_object(self, node, deep=False):  # type: ignore[no-untyped-def]
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, AttributeError, OverflowError) as exc:
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            shown = f" {node.value!r}" if isinstance(node, yaml.ScalarNode) else ""
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read {tag} value{shown} ({exc})", node.start_mark
+            ) from None
+
+    def construct_yaml_timestamp(self, node):  # type: ignore[no-untyped-def]
+        """A date that does not exist (2023-02-30) stays a string, for the field check to name."""
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, TypeError, AttributeError, OverflowError):
+            return self.construct_scalar(node)
+
     def construct_mapping(self, node, deep=False):  # type: ignore[no-untyped-def]
+        if not isinstance(node, yaml.MappingNode):
+            raise yaml.constructor.ConstructorError(
+                None, None, f"expected a mapping node, but found {node.id}", node.start_mark
+            )
         seen: set = set()
         for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise yaml.constructor.ConstructorError(
+                    None, None, "merge keys (<<) are not allowed in climaterisk files", key_node.start_mark
+                )
             key = self.construct_object(key_node, deep=deep)
             if isinstance(key, (list, dict)):
                 raise yaml.constructor.ConstructorError(
@@ -48,6 +94,15 @@ class _SafeLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+_SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _SafeLoader.construct_yaml_timestamp)
+
+
+def _line_column(text: str, index: int) -> str:
+    line = text.count("\n", 0, index) + 1
+    column = index - (text.rfind("\n", 0, index) + 1) + 1
+    return f"line {line}, column {column}"
+
+
 def read_yaml(path: Path, shown: str | None = None) -> object:
     """Read one YAML file safely; raise a :class:`Problem` list through ``ValueError``.
 
@@ -59,18 +114,31 @@ def read_yaml(path: Path, shown: str | None = None) -> object:
         raise FileProblemError(Problem(name, "", "", str(path), "a file, but this is a directory"))
     if not path.exists():
         raise FileProblemError(Problem(name, "", "", str(path), "an existing file"))
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
+    if not path.is_file():  # a named pipe or a device would block or never end
+        raise FileProblemError(Problem(name, "", "", str(path), "a regular file"))
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise FileProblemError(
+            Problem(name, "", "", str(path), f"a readable file ({exc.strerror})")
+        ) from None
+    if len(raw) > MAX_FILE_BYTES:
+        size = max(len(raw), path.stat().st_size)
         raise FileProblemError(
             Problem(name, "", "", f"{size} bytes", f"a file of at most {MAX_FILE_BYTES} bytes")
         )
-    raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            where, shown_value = "", "UTF-16 text"
+        else:
+            before = raw[: exc.start].decode("utf-8", errors="replace")
+            where = f"{_line_column(before, len(before))} (byte {exc.start})"
+            shown_value = raw[exc.start : exc.start + 4]
         raise FileProblemError(
-            Problem(name, "", f"byte {exc.start}", raw[exc.start : exc.start + 4],
-                    "UTF-8 text (save the file as UTF-8)")
+            Problem(name, "", where, shown_value, "UTF-8 text (save the file as UTF-8)")
         ) from None
     try:
         return yaml.load(text, Loader=_SafeLoader)
@@ -80,8 +148,18 @@ def read_yaml(path: Path, shown: str | None = None) -> object:
         raise FileProblemError(
             Problem(name, "", where, exc.problem or str(exc), "valid YAML")
         ) from None
+    except yaml.reader.ReaderError as exc:
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise FileProblemError(Problem(
+            name, "", _line_column(text, exc.position), f"character U+{code:04X}",
+            "valid YAML (printable characters only)",
+        )) from None
     except yaml.YAMLError as exc:
         raise FileProblemError(Problem(name, "", "", str(exc), "valid YAML")) from None
+    except RecursionError:
+        raise FileProblemError(
+            Problem(name, "", "", "deeply nested data", f"at most {MAX_DEPTH} levels of nesting")
+        ) from None
 
 
 class FileProblemError(Exception):
@@ -118,8 +196,12 @@ def atomic_write(path: Path, data: str | bytes) -> None:
     """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"cannot write {path}: {folder} is a file, not a folder")
     if not folder.is_dir():
         raise OutputError(f"cannot write {path}: folder {folder} does not exist")
+    if path.is_dir():
+        raise OutputError(f"cannot write {path}: it is a folder; give a file name")
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)

@@ -147,6 +147,7 @@ class Control:
     last_tested: dt.date | None = None
     annual_cost: float | None = None  # [currency/yr]
     source: str = ""
+    planned_on: dt.date | None = None  # date the control was decided
 
     def in_force(self, year: int) -> bool:
         """Whether the control acts in ``year``: implemented or planned from its effective year,
@@ -188,6 +189,7 @@ class Target:
     target: tuple[int, float]
     latest: tuple[int, float] | None = None
     metric: str | None = None
+    direction: str | None = None  # reduce_to, raise_to, at_most, at_least
 
 
 @dataclass(frozen=True)
@@ -216,6 +218,7 @@ class Register:
     fx_usd: float | None = None  # [currency per USD]
     certification_cycle_years: float = 3.0
     renewal: str = "renew"  # ISO 22301 certificates: "renew" each cycle or "lapse" at expiry
+    disclosure: Mapping[str, Any] = field(default_factory=dict)  # IFRS S2 metrics inputs
     renewal_assumption: str = ""
     description: str = ""
     provenance: tuple[schema.Provenance, ...] = ()
@@ -266,7 +269,10 @@ def load_register(path: str | Path | None = None) -> Register:
     folder = resolve_register_path(path)
     problems: list[Problem] = []
     if not folder.exists():
-        raise RegisterError(Problem(str(folder), "", "", str(path), "an existing register folder"))
+        shipped = shipped_registers() if len(folder.parts) == 1 else []
+        close = difflib.get_close_matches(folder.name, shipped, n=1)
+        hint = f" (did you mean the shipped register {close[0]!r}?)" if close else ""
+        raise RegisterError(Problem(str(folder), "", "", str(path), f"an existing register folder{hint}"))
     if not folder.is_dir():
         raise RegisterError(
             Problem(str(folder), "", "", str(folder), "a register folder, but this is a file")
@@ -352,6 +358,7 @@ def _cross_check(
             close = difflib.get_close_matches(value, sorted(ids), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             known = ", ".join(sorted(ids)) if len(ids) <= 12 else f"{len(ids)} known ids"
+            known = known or "none declared"
             add(file, entry, fld, value, f"the id of a {what} ({known}){hint}")
 
     # metadata
@@ -398,7 +405,9 @@ def _cross_check(
     for items, file, is_opp in ((risks, f_risks, False), (opps, f_opps, True)):
         for item in items:
             rid = item["id"]
+            before = len(problems)
             chosen = select(item.get("sites"), file, rid, "sites")
+            dangling = len(problems) > before  # already reported: no second line for it
             item["_site_ids"] = chosen
             if not is_opp:
                 physical = item["category"].startswith("physical")
@@ -411,13 +420,15 @@ def _cross_check(
             for i, model in enumerate(item["models"]):
                 fld = f"models[{i}]"
                 kind = model["type"]
-                if kind in ("site_event", "cooling_energy") and not chosen:
+                if kind in ("site_event", "cooling_energy") and not chosen and not dangling:
                     add(file, rid, "sites", item.get("sites"),
                         f"at least one site: a {kind} model needs the sites it applies to")
                 if kind == "site_event" and model["hazard"] not in hazards_known:
+                    close = difflib.get_close_matches(model["hazard"], sorted(hazards_known), n=1)
                     add(file, rid, f"{fld}.hazard", model["hazard"],
                         "a hazard given a rate by some site (`hazards`) or region (`common_events`): "
-                        + ", ".join(sorted(hazards_known)))
+                        + (", ".join(sorted(hazards_known)) or "none given")
+                        + (f" (did you mean {close[0]!r}?)" if close else ""))
                 if kind == "cooling_energy" and "electricity_price" not in params:
                     add(f_reg, "", "parameters.electricity_price", None,
                         f"an electricity price (needed by {rid} {fld}: cooling_energy)")
@@ -435,6 +446,10 @@ def _cross_check(
         if status == "planned" and eff is None:
             add(f_ctrl, cid, "effective_year", None, "the year a planned control takes effect")
         ret = ctrl.get("retired_year")
+        planned_on = ctrl.get("planned_on")
+        if planned_on is not None and eff is not None and eff < planned_on.year:
+            add(f_ctrl, cid, "effective_year", eff,
+                f"a year on or after the year it was planned (planned_on {planned_on.isoformat()})")
         if ret is not None and eff is not None and ret < eff:
             add(f_ctrl, cid, "retired_year", ret, f"a year on or after effective_year ({eff})")
         if ret is not None and status != "retired":
@@ -454,6 +469,14 @@ def _cross_check(
     for target in targets:
         if target.get("metric"):
             ref(metric_ids, target["metric"], f_met, target["id"], "metric", "metric")
+    disclosure = meta.get("disclosure", {})
+    for key in ("headcount_metric", "revenue_metric", "energy_metric", "electricity_metric"):
+        if key in disclosure:
+            ref(metric_ids, disclosure[key], f_reg, "", f"disclosure.{key}", "metric")
+    for mid in disclosure.get("renewable_electricity_metrics", []):
+        ref(metric_ids, mid, f_reg, "", "disclosure.renewable_electricity_metrics", "metric")
+    for i, check in enumerate(disclosure.get("reported_checks", [])):
+        ref(metric_ids, check["metric"], f_reg, "", f"disclosure.reported_checks[{i}].metric", "metric")
 
     # every source names a declared document, or is an assumption
     for row in provenance:
@@ -545,6 +568,7 @@ def _build(
             limit=eff.get("limit", 0.0), clauses=tuple(c.get("iso22301_clauses", [])),
             owner=c.get("owner"), last_tested=c.get("last_tested"),
             annual_cost=c.get("annual_cost"), source=c.get("source", ""),
+            planned_on=c.get("planned_on"),
         ))
     params = meta.get("parameters", {})
     iso = meta.get("iso22301", {})
@@ -565,13 +589,13 @@ def _build(
         ),
         targets=tuple(
             Target(t["id"], t["title"], t["unit"], _point(t["baseline"]), _point(t["target"]),
-                   _point(t.get("latest")), t.get("metric"))
+                   _point(t.get("latest")), t.get("metric"), t.get("direction"))
             for t in data.get("metrics.yaml", {}).get("targets", [])
         ),
         documents=tuple(meta.get("documents", [])),
         electricity_price=params.get("electricity_price"), fx_usd=params.get("fx_usd"),
         certification_cycle_years=iso.get("certification_cycle_years", 3.0),
-        renewal=iso.get("renewal", "renew"),
+        renewal=iso.get("renewal", "renew"), disclosure=dict(meta.get("disclosure", {})),
         renewal_assumption=iso.get("renewal_assumption", ""),
         description=meta.get("description", ""),
         provenance=tuple(provenance), file_hashes=hashes,

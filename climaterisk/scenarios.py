@@ -8,6 +8,7 @@ are interpolated linearly; outside them the scenario refuses to answer.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,20 +125,30 @@ def available_scenarios() -> list[Path]:
 def load_scenario(name_or_path: str | Path) -> Scenario:
     """A scenario by id (``rcp45``), alias (``SSP2-4.5``) or path to a YAML file."""
     text = str(name_or_path)
+    if not text.strip():
+        raise ScenarioError(Problem(
+            "", "", "scenario", text,
+            "a scenario id (" + ", ".join(p.stem for p in available_scenarios())
+            + "), an alias or a YAML path",
+        ))
     candidate = Path(text)
     if candidate.suffix in (".yaml", ".yml") or candidate.exists():
         return read_scenario(candidate)
     wanted = text.strip().lower()
-    found = []
+    found, known = [], {}
     for path in available_scenarios():
         scenario = read_scenario(path)
         names = {scenario.id.lower(), *(a.lower() for a in scenario.aliases)}
         if wanted in names:
             return scenario
         found.append(scenario.id)
+        known.update({name: scenario.id for name in names})
+    close = difflib.get_close_matches(wanted, sorted(known), n=1)
+    hint = f" (did you mean {known[close[0]]!r}?)" if close else ""
     raise ScenarioError(Problem(
         "", "", "scenario", text,
-        "a shipped scenario (" + ", ".join(found) + "), one of their aliases, or a path to a YAML file",
+        "a shipped scenario (" + ", ".join(found) + "), one of their aliases, or a path to a YAML file"
+        + hint,
     ))
 
 
@@ -179,6 +190,8 @@ def _check_series(data: dict, at: schema.At) -> None:
         (f"hazards.{hz}.{aspect}", v) for hz, spec in data["hazards"].items() for aspect, v in spec.items()
     ]
     base = data["baseline_year"]
+    if not entries:
+        at.sub("drivers").error(data["drivers"], "at least one driver or hazard series with values by year")
     for name, spec in entries:
         values = spec["values"]
         where = at.sub(f"{name}.values")

@@ -28,6 +28,7 @@ MAX_MAGNITUDE = 1e15
 """Largest absolute number accepted anywhere: larger values are almost surely typos."""
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+DATE_PATTERN = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 SOURCE_PATTERN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9_.-]*)\s*:\s*(\S.*)$", re.DOTALL)
 
 
@@ -122,7 +123,10 @@ class Num(Node):
     def check(self, value: Any, at: At) -> Any:
         if not _is_number(value) or (self.integer and not isinstance(value, int)):
             return at.error(value, self.expected())
-        x = float(value)
+        try:
+            x = float(value)
+        except OverflowError:  # an integer with hundreds of digits
+            x = math.inf
         if not math.isfinite(x) or abs(x) > MAX_MAGNITUDE:
             return at.error(value, f"{self.expected()} (finite, |x| <= {MAX_MAGNITUDE:g})")
         if self.lo is not None and (x < self.lo or (self.lo_open and x == self.lo)):
@@ -258,8 +262,9 @@ class Date(Node):
         if isinstance(value, str):
             try:
                 return dt.date.fromisoformat(value.strip())
-            except ValueError:
-                pass
+            except ValueError as exc:
+                if DATE_PATTERN.match(value.strip()):  # the right form, but no such day
+                    return at.error(value, f"a date YYYY-MM-DD that exists ({exc})")
         return at.error(value, "a date YYYY-MM-DD")
 
     def json_schema(self) -> dict:
@@ -669,6 +674,30 @@ REGISTER_META = Obj([
         F("fx_usd", Quantity(unit="currency per USD", lo=0.0, lo_open=True), False,
           "exchange rate for USD-denominated scenario drivers"),
     ]), False),
+    F("disclosure", Obj([
+        F("headcount_metric", Id(), False, "metric id of the headcount that intensities divide by"),
+        F("revenue_metric", Id(), False, "metric id of revenue [currency] for intensities"),
+        F("energy_metric", Id(), False, "metric id of total energy use [MWh]"),
+        F("electricity_metric", Id(), False, "metric id of electricity use [MWh]"),
+        F("renewable_electricity_metrics", ListOf(Id()), False,
+          "metric ids of renewable electricity [MWh], summed"),
+        F("reported_checks", ListOf(Obj([
+            F("metric", Id(), doc="a reported figure, e.g. the report's scope 1+2 total"),
+            F("computed", Enum(("ghg_scope12", "ghg_scope123", "ghg_scope12_per_head")),
+              doc="the figure the tool computes and compares it with"),
+        ])), False, "reported figures the report reconciles with computed ones"),
+        F("physical_vulnerability_threshold", Quantity(unit="fraction of site value per year", lo=0.0),
+          False, "a site is vulnerable to physical risk when its residual physical EAL in the long "
+          "term reaches this share of its replacement value"),
+        F("transition_vulnerability_rating", Quantity(unit="likelihood x impact, 1-25", lo=1, hi=25),
+          False, "a site is vulnerable to transition risk when a transition risk naming it is rated "
+          "at least this"),
+        F("internal_carbon_price", Quantity(unit="currency/t CO2e", lo=0.0), False,
+          "internal carbon price used in decisions, if any"),
+        F("climate_capex", Quantity(unit="currency", lo=0.0), False,
+          "capital expenditure deployed towards climate risks and opportunities in the period"),
+        F("remuneration_link", Str(), False, "how climate is factored into executive pay"),
+    ]), False, "inputs of the IFRS S2 metrics section"),
     F("iso22301", Obj([
         F("certification_cycle_years", Quantity(unit="years", lo=1, hi=10)),
         F("renewal", Enum(("renew", "lapse")), False,
@@ -749,6 +778,8 @@ CONTROL = Obj([
     F("effective_year", Num(lo=1900, hi=2200, integer=True), False,
       "year the control takes effect (required when planned)"),
     F("retired_year", Num(lo=1900, hi=2200, integer=True), False, "year the control stopped"),
+    F("planned_on", Date(), False,
+      "date the control was decided or planned; effective_year cannot be before its year"),
     F("sites", Selector(), False,
       "limit the control to these sites (default: all); a site-scoped control does not act on "
       "company-level components"),
@@ -786,6 +817,10 @@ TARGET = Obj([
     F("metric", Id(), False, "metric id the target tracks"),
     F("unit", Str()),
     F("baseline", _POINT), F("target", _POINT), F("latest", _POINT, False),
+    F("direction", Enum(("reduce_to", "raise_to", "at_most", "at_least")), False,
+      "reduce_to / raise_to: move from baseline to target (progress is the share of the way "
+      "covered); at_most / at_least: a limit to stay within (met or not). Default: inferred "
+      "from baseline and target"),
     F("source", Str(), False),
 ])
 
