@@ -56,12 +56,16 @@ class _SafeLoader(yaml.SafeLoader):
     def construct_object(self, node, deep=False):  # type: ignore[no-untyped-def]
         try:
             return super().construct_object(node, deep=deep)
-        except (ValueError, TypeError, AttributeError, OverflowError) as exc:
-            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-            shown = f" {node.value!r}" if isinstance(node, yaml.ScalarNode) else ""
+        except (ValueError, TypeError, AttributeError, OverflowError):
+            shown = f"{node.value!r}" if isinstance(node, yaml.ScalarNode) else f"a {node.id}"
             raise yaml.constructor.ConstructorError(
-                None, None, f"cannot read {tag} value{shown} ({exc})", node.start_mark
+                None, None, f"cannot read {shown} as {_tag(node)}", node.start_mark
             ) from None
+
+    def construct_undefined(self, node):  # type: ignore[no-untyped-def]
+        raise yaml.constructor.ConstructorError(
+            None, None, f"tag {_tag(node)} is not allowed in climaterisk files", node.start_mark
+        )
 
     def construct_yaml_timestamp(self, node):  # type: ignore[no-untyped-def]
         """A date that does not exist (2023-02-30) stays a string, for the field check to name."""
@@ -94,7 +98,12 @@ class _SafeLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+def _tag(node: yaml.Node) -> str:
+    return node.tag.replace("tag:yaml.org,2002:", "!!")
+
+
 _SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _SafeLoader.construct_yaml_timestamp)
+_SafeLoader.add_constructor(None, _SafeLoader.construct_undefined)
 
 
 def _line_column(text: str, index: int) -> str:
@@ -145,9 +154,10 @@ def read_yaml(path: Path, shown: str | None = None) -> object:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise FileProblemError(
-            Problem(name, "", where, exc.problem or str(exc), "valid YAML")
-        ) from None
+        text = exc.problem or str(exc)
+        if exc.context and text.startswith("but "):  # "expected a single document ... but found"
+            text = f"{exc.context} {text}"
+        raise FileProblemError(Problem(name, "", where, text, "valid YAML")) from None
     except yaml.reader.ReaderError as exc:
         code = exc.character if isinstance(exc.character, int) else ord(exc.character)
         raise FileProblemError(Problem(

@@ -9,6 +9,7 @@ same portfolio, evaluated on the same random draws.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -89,6 +90,7 @@ class CostComponent:
 
     risk: int
     kind: str  # model type
+    key: int  # stable key of the component's random stream: crc32 of risk id, type and ordinal
     dist: LogNormal | Uniform
     sites: np.ndarray  # [int] site index or -1
     scale: np.ndarray  # [currency/yr per unit of draw]
@@ -181,19 +183,22 @@ def compile_portfolio(register: Register, scenario: Scenario, year: int) -> Port
                 ids = sorted(risk.site_ids)
                 scale = [sites[site_index[s]].electricity_mwh * price * max(warming, 0.0) for s in ids]
                 costs.append(CostComponent(
-                    r_index, "cooling_energy", model.sensitivity,
+                    r_index, "cooling_energy", cost_key(risk.id, r_index, "cooling_energy", costs),
+                    model.sensitivity,
                     np.array([site_index[s] for s in ids], dtype=np.int64), np.array(scale, dtype=float),
                 ))
             elif isinstance(model, CarbonCost):
                 price = scenario.driver("carbon_price_usd_t", year) * (register.fx_usd or 0.0)
                 costs.append(CostComponent(
-                    r_index, "carbon_cost", model.exposed_share, np.array([-1], dtype=np.int64),
+                    r_index, "carbon_cost", cost_key(risk.id, r_index, "carbon_cost", costs),
+                    model.exposed_share, np.array([-1], dtype=np.int64),
                     np.array([model.emissions_t * price]),
                 ))
             elif isinstance(model, AnnualCost):
                 ratio = scenario.driver_ratio(model.driver, year, base) if model.driver else 1.0
                 costs.append(CostComponent(
-                    r_index, "annual_cost", model.cost, np.array([-1], dtype=np.int64), np.array([ratio]),
+                    r_index, "annual_cost", cost_key(risk.id, r_index, "annual_cost", costs), model.cost,
+                    np.array([-1], dtype=np.int64), np.array([ratio]),
                 ))
 
     groups = []
@@ -225,6 +230,13 @@ def compile_portfolio(register: Register, scenario: Scenario, year: int) -> Port
         categories=tuple(r.category for r in risks), site_ids=tuple(s.id for s in sites),
         links=links, groups=tuple(groups), costs=tuple(costs),
     )
+
+
+def cost_key(risk_id: str, r_index: int, kind: str, earlier: list[CostComponent]) -> int:
+    """A stable stream key for a recurring component: the same risk, type and ordinal keep
+    their random numbers when other components are added or changed."""
+    ordinal = sum(1 for c in earlier if c.kind == kind and c.risk == r_index)
+    return zlib.crc32(f"{risk_id}|{kind}|{ordinal}".encode())
 
 
 def hazard_ratio(scenario: Scenario, hazard: str, aspect: str, year: int, base: int) -> float:

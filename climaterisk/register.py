@@ -20,6 +20,8 @@ from climaterisk.errors import Problem, RegisterError
 from climaterisk.io import FileProblemError, read_yaml, sha256_file, shipped_dir
 
 DEFAULT_REGISTER = "kuaishou-2023"
+REGISTER_FILES_ORDER = tuple(schema.REGISTER_FILES)
+"""The files a register folder may hold, in reading order."""
 
 
 # --------------------------------------------------------------------------- entities

@@ -282,3 +282,66 @@ def coverage_text(result: Assessment, markdown: bool = False) -> str:
                 for label, key in measures]
         out.append(tabulate(rows, headers=["measure", "inherent", "residual"], tablefmt=fmt))
     return "\n".join(out) + "\n"
+
+
+# --------------------------------------------------------------------------- history and review
+
+
+def history_text(snapshots: list, markdown: bool = False) -> str:  # list[Snapshot]
+    if not snapshots:
+        return "No snapshots in this store yet: record one with climaterisk snapshot --quarter YYYYQn\n"
+    rows = [[s.quarter, s.revision, s.created_utc, s.register_id, s.register_sha256[:12], s.scenario_id,
+             s.headline_year or "-", money(s.residual_eal) if s.residual_eal is not None else "-",
+             money(s.residual_var99) if s.residual_var99 is not None else "-"] for s in snapshots]
+    return tabulate(rows, headers=["quarter", "rev", "recorded (UTC)", "register", "register hash",
+                                   "scenario", "year", "residual EAL", "residual VaR 99%"],
+                    tablefmt="github" if markdown else "simple") + "\n"
+
+
+def _value(v: object) -> str:
+    text = "(none)" if v is None else str(v)
+    return short(" ".join(text.split()), 60)
+
+
+def review_text(pack: dict, currency: str, markdown: bool = False) -> str:
+    fmt = "github" if markdown else "simple"
+    head = "## " if markdown else ""
+    cur, ago = pack["current"], pack["against"]
+    label = (lambda x: f"{x['quarter']} rev {x['revision']} ({x['scenario']})") if "quarter" in cur else (
+        lambda x: f"{x['register']} ({x['scenario']})")
+    out = [f"{'# ' if markdown else ''}Quarterly review of register {pack['register']}: "
+           f"{label(cur)} against {label(ago)}", ""]
+    out += [f"{head}Register changes ({len(pack['changes'])})", ""]
+    rows = []
+    for ch in pack["changes"]:
+        if ch["change"] != "changed":
+            rows.append([ch["section"], ch["id"] or "(metadata)", ch["change"], "", "", ""])
+        for f in ch["fields"]:
+            rows.append([ch["section"], ch["id"] or "(metadata)", "changed", f["field"], _value(f["old"]),
+                         _value(f["new"])])
+    out.append(tabulate(rows, headers=["section", "id", "change", "field", "old", "new"], tablefmt=fmt)
+               if rows else "No change to the register.")
+    out += ["", f"{head}Movement of residual loss ({currency} per year)", ""]
+    rows = [[m["year"], m["id"], short(m["title"], 36), money(m["eal_before"]), money(m["eal_after"]),
+             f"{m['eal_change']:+,.0f}", money(2 * m["eal_change_se"]),
+             "yes" if m["significant"] else "no", money(m["var99_before"]), money(m["var99_after"])]
+            for m in pack["movements"]]
+    out.append(tabulate(rows, headers=["year", "id", "title", "EAL before", "EAL now", "change",
+                                       "2 x s.e.", "beyond noise", "VaR 99% before", "VaR 99% now"],
+                        tablefmt=fmt))
+    out += ["", f"{head}Why the total moved (the parts add up to the change)", ""]
+    rows = [[a["year"], f"{a['total_change']:+,.0f}", f"{a['register']:+,.0f}", f"{a['scenario']:+,.0f}",
+             f"{a['sampling_noise']:+,.0f}"] for a in pack["attribution"] if a["id"] == "total"]
+    out.append(tabulate(rows, headers=["year", "change", "register changes", "scenario changes",
+                                       "sampling noise"], tablefmt=fmt))
+    out += ["", f"Top movers: {', '.join(pack['top_movers']) or '-'}."]
+    if pack["rating_changes"]:
+        out.append("Rating changes: " + "; ".join(
+            f"{r['id']} {r['field'].split('.')[-1]} {r['old']} -> {r['new']}"
+            for r in pack["rating_changes"]))
+    out += ["", f"{head}Controls overdue", ""]
+    out += [f"- {g['entity']}: {g['reason']}" for g in pack["overdue_controls"]] or ["None."]
+    out += ["", f"{head}Targets", ""]
+    out.append(tabulate([[t["id"], short(t["title"], 50), t["status"]] for t in pack["targets"]],
+                        headers=["target", "title", "status"], tablefmt=fmt))
+    return "\n".join(out) + "\n"

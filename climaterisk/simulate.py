@@ -1,20 +1,26 @@
 """The vectorised Monte Carlo engine: sample the events that occur, then evaluate losses.
 
 Trials are simulated in *blocks* of :data:`BLOCK_TRIALS` trials. Each block has its own
-random stream, ``PCG64(SeedSequence(seed, spawn_key=(year, block)))``, so the numbers drawn
-for a trial depend only on the seed, the year and the block, never on how blocks are grouped
-into chunks: results are bit-for-bit the same for any chunk size.
+random streams, ``PCG64(SeedSequence(seed, spawn_key=(year, block, stream, ...)))``, so the
+numbers drawn for a trial depend only on the seed, the year and the block, never on how blocks
+are grouped into chunks: results are bit-for-bit the same for any chunk size.
 
-In a block of ``n`` trials the engine draws, in this fixed order:
+A block has separate streams for site events, company-level events, and each recurring cost
+component (keyed by its risk and position), so that a change to one part of the register or
+scenario (a flood multiplier, say) leaves the draws of the other parts untouched: runs that
+differ only there are paired trial by trial (common random numbers across runs).
+
+In each event stream the engine draws, in this fixed order:
 
 1. for every link, its number of independent events in the block, ``Poisson(rate * n)``;
-2. for every common-shock group, its number of regional events ``Poisson(rate * n)``, their
-   trials, and a uniform per (event, site) to decide which sites each event strikes;
+2. (site events) for every common-shock group, its number of regional events
+   ``Poisson(rate * n)``, their trials, and a uniform per (event, site) for the sites struck;
 3. a trial index for every independent event (events of a Poisson process fall uniformly
    into the block's trials);
 4. per event a uniform ``u`` (thinning by frequency-reducing controls) and two standard
-   normals (damage and downtime severities);
-5. per cost component, ``n`` draws of its uncertain factor.
+   normals (damage and downtime severities).
+
+Each recurring cost component draws ``n`` values of its uncertain factor from its own stream.
 
 A control configuration is then *evaluated* on these draws (:func:`evaluate`); inherent and
 residual (and residual without one control) share every draw: common random numbers.
@@ -49,17 +55,20 @@ class Draws:
     cost: list[np.ndarray]  # per cost component, n draws
 
 
-def block_rng(seed: int, year: int, block: int) -> np.random.Generator:
-    """The random stream of one block of one horizon year."""
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(year, block))))
+SITE_EVENTS, COMPANY_EVENTS, RECURRING = 0, 1, 2
+"""Stream numbers: site events (with common shocks), company-level events, recurring costs."""
 
 
-def draw_block(portfolio: Portfolio, rng: np.random.Generator, n: int) -> Draws:
-    """All random draws for ``n`` trials of ``portfolio`` (see the module docstring)."""
-    links = portfolio.links
-    counts = rng.poisson(links.local_rate * n)
+def stream(seed: int, year: int, block: int, *key: int) -> np.random.Generator:
+    """The random stream ``key`` of one block of one horizon year."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(year, block, *key))))
+
+
+def _events(rng: np.random.Generator, ids: np.ndarray, rates: np.ndarray, groups, n: int):  # type: ignore[no-untyped-def]
+    """Events of the links ``ids``: local Poisson counts, then regional common shocks."""
+    counts = rng.poisson(rates * n)
     common_links, common_trials = [], []
-    for group in portfolio.groups:
+    for group in groups:
         n_events = int(rng.poisson(group.rate * n))
         trials = rng.integers(0, n, size=n_events)
         struck = rng.random((n_events, len(group.sites))) < group.footprint
@@ -69,15 +78,27 @@ def draw_block(portfolio: Portfolio, rng: np.random.Generator, n: int) -> Draws:
             for link in site_links:
                 common_links.append(np.full(len(hit_trials), link, dtype=np.int64))
                 common_trials.append(hit_trials)
-    local_link = np.repeat(np.arange(len(links), dtype=np.int64), counts)
+    local_link = np.repeat(ids, counts)
     local_trial = rng.integers(0, n, size=len(local_link))
     link = np.concatenate([local_link, *common_links]) if common_links else local_link
     trial = np.concatenate([local_trial, *common_trials]) if common_trials else local_trial
-    n_events = len(link)
-    u = rng.random(n_events)
-    z1 = rng.standard_normal(n_events)
-    z2 = rng.standard_normal(n_events)
-    cost = [comp.dist.draw(n, rng) for comp in portfolio.costs]
+    return link, trial, rng.random(len(link)), rng.standard_normal(len(link)), rng.standard_normal(len(link))
+
+
+def draw_block(portfolio: Portfolio, seed: int, block: int, n: int) -> Draws:
+    """All random draws for ``n`` trials of block ``block`` (see the module docstring)."""
+    links, year = portfolio.links, portfolio.year
+    at_site = links.site >= 0
+    site_ids = np.flatnonzero(at_site).astype(np.int64)
+    company_ids = np.flatnonzero(~at_site).astype(np.int64)
+    parts = [
+        _events(stream(seed, year, block, SITE_EVENTS), site_ids, links.local_rate[site_ids],
+                portfolio.groups, n),
+        _events(stream(seed, year, block, COMPANY_EVENTS), company_ids, links.local_rate[company_ids],
+                (), n),
+    ]
+    link, trial, u, z1, z2 = (np.concatenate(cols) for cols in zip(*parts, strict=True))
+    cost = [comp.dist.draw(n, stream(seed, year, block, RECURRING, comp.key)) for comp in portfolio.costs]
     return Draws(n, link, trial, u, z1, z2, cost)
 
 
@@ -190,7 +211,7 @@ def iter_chunks(
         parts = []
         for b in range(first, min(first + blocks_per_chunk, n_blocks)):
             n = min(BLOCK_TRIALS, trials - b * BLOCK_TRIALS)
-            parts.append(draw_block(portfolio, block_rng(seed, portfolio.year, b), n))
+            parts.append(draw_block(portfolio, seed, b, n))
         yield first * BLOCK_TRIALS, concat(parts)
 
 

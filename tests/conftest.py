@@ -130,11 +130,18 @@ def register_files() -> dict[str, dict]:
     }
 
 
+class _NoAliases(yaml.SafeDumper):
+    """Writes shared objects out in full: climaterisk refuses YAML anchors and aliases."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+
 def write_register(folder: Path, files: dict[str, dict]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name, data in files.items():
-        (folder / name).write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True),
-                                   encoding="utf-8")
+        text = yaml.dump(data, Dumper=_NoAliases, sort_keys=False, allow_unicode=True)
+        (folder / name).write_text(text, encoding="utf-8")
     return folder
 
 

@@ -216,9 +216,9 @@ def test_damage_is_capped_at_the_replacement_value(tmp_path, mini_files, mini_sc
     risk["controls"] = []
     reg = load_register(write_register(tmp_path / "cap", mini_files))
     portfolio = compile_portfolio(reg, load_scenario(mini_scenario_path), 2020)
-    from climaterisk.simulate import block_rng, draw_block, event_outcomes
+    from climaterisk.simulate import draw_block, event_outcomes
 
-    draws = draw_block(portfolio, block_rng(1, 2020, 0), 1000)
+    draws = draw_block(portfolio, 1, 0, 1000)
     loss, _ = event_outcomes(portfolio, draws, inherent_config(portfolio))
     r1 = portfolio.links.risk[draws.link] == 0
     values = portfolio.links.a_scale[draws.link]
