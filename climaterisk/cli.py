@@ -272,6 +272,7 @@ def report_cmd(
     chunk_size: ChunkOpt = DEFAULT_CHUNK,
     out: Annotated[Path, typer.Option("--out", help="Folder for the report and its figures.")]
     = Path("report"),
+    store: StoreOpt = None,
     fmt: Annotated[list[ReportFormat] | None, typer.Option(
         "--format", "-f", help="markdown, html or latex; repeat for several (default: markdown "
         "and html).",
@@ -285,13 +286,23 @@ def report_cmd(
 
     Example: climaterisk report --scenario rcp45 --compare rcp26,rcp85 --out report/
     """
-    from climaterisk import figures, publish, report
+    from climaterisk import figures, history, publish, report, review
 
     main, compared = _scenario_runs(scenario, compare, register, horizon, trials, seed, chunk_size)
+    previous = None
+    path = _store_path(store, main.register.path)
+    if path.exists():
+        with history.Store(path) as db:
+            snaps = db.list(main.register.id)
+        if snaps:
+            last = snaps[-1]
+            years = [h.year for h in main.horizons]
+            previous = (f"{last.quarter} revision {last.revision}, {last.scenario_id}",
+                        review.movements(last.results, main.to_dict(), years))
     folder = publish.ensure_folder(out)
     drawn = figures.write_all(folder / "figures", main, compared)
     formats = [f.value for f in (fmt or [ReportFormat.markdown, ReportFormat.html])]
-    written = publish.write_report(report.build_report(main, compared), folder, drawn, formats)
+    written = publish.write_report(report.build_report(main, compared, previous), folder, drawn, formats)
     for path in written:
         typer.echo(f"wrote {path}")
     typer.echo(f"wrote {len(drawn) * 2} figures in {folder / 'figures'}")

@@ -292,8 +292,20 @@ def manifest_table(results: list[Assessment]) -> Table:
     return Table("manifest", "Run manifest", ["item", "value"], ["text", "text"], head + rows)
 
 
-def build_report(main: Assessment, compared: list[Assessment]) -> Report:
-    """The IFRS S2 summary: governance, strategy, risk management, metrics and targets."""
+def movement_table(moves: list[dict], label: str, currency: str) -> Table:
+    rows = [[m["year"], m["id"], m["title"], m["eal_before"], m["eal_after"], m["eal_change"],
+             "yes" if m["significant"] else "no"] for m in moves]
+    return Table("movement", f"Movement of residual EAL since the previous review ({label}; {currency} "
+                 "per year)", ["year", "id", "title", "before", "now", "change", "beyond sampling error"],
+                 ["int", "text", "text", "money", "money", "money", "text"], rows)
+
+
+def build_report(main: Assessment, compared: list[Assessment],
+                 previous: tuple[str, list[dict]] | None = None) -> Report:
+    """The IFRS S2 summary: governance, strategy, risk management, metrics and targets.
+
+    ``previous`` is (label, movements) against the last recorded review, if a history exists.
+    """
     reg = main.register
     everything = sorted([main, *compared], key=lambda r: r.scenario.id)
     cur = reg.currency
@@ -333,7 +345,8 @@ def build_report(main: Assessment, compared: list[Assessment]) -> Report:
         " ".join(reg.risk_management.split()),
         rating_table(main),
         FigureRef("heatmap", "Inherent ratings on the 5 x 5 likelihood x impact matrix"),
-        "Movement since the previous review: no previous review is recorded with this run.",
+        movement_table(previous[1], previous[0], cur) if previous else
+        "Movement since the previous review: no previous review is recorded for this register.",
         certification_table(main),
     ])
     metrics = Section("Metrics and targets", "27-37", [

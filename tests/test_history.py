@@ -188,3 +188,19 @@ def test_review_errors_are_clear(tmp_path, mini_register_path):
     result = runner.invoke(app, ["review", "--quarter", "2026Q3", "--register", str(mini_register_path),
                                  "--store", str(tmp_path / "none.sqlite")])
     assert result.exit_code == 2 and "record a snapshot first" in result.output
+
+
+def test_report_shows_movement_since_the_last_snapshot(tmp_path, mini_files, mini_scenario_path):
+    folder = write_register(tmp_path / "reg", mini_files)
+    store = tmp_path / "h.sqlite"
+    common = ["--register", str(folder), "--scenario", str(mini_scenario_path), *FAST]
+    run("snapshot", "--quarter", "2026Q3", "--store", str(store), *common)
+    mini_files["sites.yaml"]["sites"][1]["hazards"]["flood"] = 0.5
+    write_register(folder, mini_files)
+    run("report", "--compare", "none", "--store", str(store), "--out", str(tmp_path / "rep"),
+        "--format", "markdown", *common)
+    md = (tmp_path / "rep" / "report.md").read_text(encoding="utf-8")
+    assert "Movement of residual EAL since the previous review (2026Q3 revision 1, test" in md
+    section = md[md.index("Movement of residual EAL since"):]
+    row = next(line for line in section.splitlines() if line.startswith("| 2050 | R1 |"))
+    assert row.endswith("| yes |")  # more floods at site b: beyond sampling error
