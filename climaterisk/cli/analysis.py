@@ -1,0 +1,239 @@
+"""Commands that simulate: assess, controls, coverage, report, appendix."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from climaterisk import render
+from climaterisk.assess import DEFAULT_CHUNK, DEFAULT_SEED, DEFAULT_TRIALS
+from climaterisk.cli.common import (
+    AssessFormat,
+    ChunkOpt,
+    FormatOpt,
+    HorizonOpt,
+    OutputOpt,
+    RegisterOpt,
+    ScenarioOpt,
+    SeedOpt,
+    StoreOpt,
+    TextFormat,
+    TrialsOpt,
+    _emit,
+    _simulate,
+    _store_path,
+    app,
+    handle_errors,
+)
+from climaterisk.scenarios import available_scenarios, read_scenario
+
+
+@app.command("assess")
+@handle_errors
+def assess_cmd(
+    scenario: ScenarioOpt = "rcp45",
+    register: RegisterOpt = None,
+    horizon: HorizonOpt = None,
+    trials: TrialsOpt = DEFAULT_TRIALS,
+    seed: SeedOpt = DEFAULT_SEED,
+    chunk_size: ChunkOpt = DEFAULT_CHUNK,
+    fmt: Annotated[AssessFormat, typer.Option("--format", "-f", help="Output format.")]
+    = AssessFormat.table,
+    output: OutputOpt = None,
+) -> None:
+    """Simulate inherent and residual annual losses under a climate scenario.
+
+    Prints a row per risk with inherent and residual expected annual loss (EAL) and 99% value
+    at risk (VaR) for each horizon, in the register's currency per year.
+
+    Example: climaterisk assess --scenario rcp85 --horizon 2030 --horizon 2050 --format json
+    """
+    json_out = fmt is AssessFormat.json
+    result = _simulate(register, scenario, horizon, trials, seed, chunk_size,
+                       with_controls=json_out, with_coverage=json_out)
+    if json_out:
+        text = render.to_json(result.to_dict())
+    elif fmt is AssessFormat.csv:
+        text = render.assessment_csv(result)
+    else:
+        text = render.assessment_text(result, markdown=fmt is AssessFormat.markdown)
+    _emit(text, output)
+
+
+@app.command("controls")
+@handle_errors
+def controls_cmd(
+    scenario: ScenarioOpt = "rcp45",
+    register: RegisterOpt = None,
+    horizon: HorizonOpt = None,
+    trials: TrialsOpt = DEFAULT_TRIALS,
+    seed: SeedOpt = DEFAULT_SEED,
+    chunk_size: ChunkOpt = DEFAULT_CHUNK,
+    fmt: FormatOpt = TextFormat.table,
+    output: OutputOpt = None,
+) -> None:
+    """What each control is worth: residual loss without it minus residual loss with all controls.
+
+    Ranks controls by expected-annual-loss benefit and names single points of failure. The
+    differences use common random numbers, so they are not drowned in sampling noise.
+
+    Example: climaterisk controls --scenario rcp45 --horizon 2050
+    """
+    result = _simulate(register, scenario, horizon, trials, seed, chunk_size,
+                       with_controls=True, with_coverage=False)
+    if fmt is TextFormat.json:
+        text = render.to_json({"scenario": result.scenario.id, "currency": result.register.currency,
+                               "trials": result.trials, "seed": result.seed,
+                               "controls": result.controls_dict(), "manifest": result.manifest})
+    else:
+        text = render.controls_text(result, markdown=fmt is TextFormat.markdown)
+    _emit(text, output)
+
+
+@app.command("coverage")
+@handle_errors
+def coverage_cmd(
+    scenario: ScenarioOpt = "rcp45",
+    register: RegisterOpt = None,
+    horizon: HorizonOpt = None,
+    trials: TrialsOpt = DEFAULT_TRIALS,
+    seed: SeedOpt = DEFAULT_SEED,
+    chunk_size: ChunkOpt = DEFAULT_CHUNK,
+    fmt: FormatOpt = TextFormat.table,
+    output: OutputOpt = None,
+) -> None:
+    """ISO 22301 coverage: certification by site kind, clause-8 evidence, simulated exposure.
+
+    Example: climaterisk coverage --scenario rcp45 --horizon 2030 --horizon 2050
+    """
+    result = _simulate(register, scenario, horizon, trials, seed, chunk_size,
+                       with_controls=False, with_coverage=True)
+    if fmt is TextFormat.json:
+        text = render.to_json({"scenario": result.scenario.id, "trials": result.trials,
+                               "seed": result.seed, "iso22301": result.iso22301(),
+                               "manifest": result.manifest})
+    else:
+        text = render.coverage_text(result, markdown=fmt is TextFormat.markdown)
+    _emit(text, output)
+
+
+class ReportFormat(str, Enum):
+    markdown = "markdown"
+    html = "html"
+    latex = "latex"
+
+
+CompareOpt = Annotated[str | None, typer.Option(
+    "--compare", help="Scenarios to compare, comma-separated (default: every other shipped "
+    "scenario; 'none' for none).",
+)]
+
+
+def _scenario_runs(scenario, compare, register, horizon, trials, seed, chunk_size):  # type: ignore[no-untyped-def]
+    """The main assessment (with control values and coverage) and the compared ones."""
+    main = _simulate(register, scenario, horizon, trials, seed, chunk_size)
+    if compare is None:
+        others = [p for p in available_scenarios() if read_scenario(p).id != main.scenario.id]
+        names: list[str | Path] = list(others)
+    elif compare.strip().lower() == "none":
+        names = []
+    else:
+        names = [n.strip() for n in compare.split(",") if n.strip()]
+    compared = [
+        _simulate(register, n, horizon, trials, seed, chunk_size, with_controls=False,
+                  with_coverage=False)
+        for n in names
+    ]
+    return main, [c for c in compared if c.scenario.id != main.scenario.id]
+
+
+@app.command("report")
+@handle_errors
+def report_cmd(
+    scenario: ScenarioOpt = "rcp45",
+    compare: CompareOpt = None,
+    register: RegisterOpt = None,
+    horizon: HorizonOpt = None,
+    trials: TrialsOpt = DEFAULT_TRIALS,
+    seed: SeedOpt = DEFAULT_SEED,
+    chunk_size: ChunkOpt = DEFAULT_CHUNK,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the report and its figures.")]
+    = Path("report"),
+    store: StoreOpt = None,
+    fmt: Annotated[list[ReportFormat] | None, typer.Option(
+        "--format", "-f", help="markdown, html or latex; repeat for several (default: markdown "
+        "and html).",
+    )] = None,
+) -> None:
+    """Write the IFRS S2-structured climate report with its figures.
+
+    Governance, strategy (risks and opportunities, financial effects, scenario analysis across
+    rcp26, rcp45 and rcp85), risk management, metrics and targets, then the run manifest and the
+    inputs marked as assumptions. The HTML report is one self-contained file.
+
+    Example: climaterisk report --scenario rcp45 --compare rcp26,rcp85 --out report/
+    """
+    from climaterisk import figures, history, publish, report, review
+
+    main, compared = _scenario_runs(scenario, compare, register, horizon, trials, seed, chunk_size)
+    previous = None
+    path = _store_path(store, main.register.path)
+    if path.exists():
+        with history.Store(path) as db:
+            snaps = db.list(main.register.id)
+        if snaps:
+            last = snaps[-1]
+            years = [h.year for h in main.horizons]
+            previous = (f"{last.quarter} revision {last.revision}, {last.scenario_id}",
+                        review.movements(last.results, main.to_dict(), years))
+    folder = publish.ensure_folder(out)
+    drawn = figures.write_all(folder / "figures", main, compared)
+    formats = [f.value for f in (fmt or [ReportFormat.markdown, ReportFormat.html])]
+    written = publish.write_report(report.build_report(main, compared, previous), folder, drawn, formats)
+    for path in written:
+        typer.echo(f"wrote {path}")
+    typer.echo(f"wrote {len(drawn) * 2} figures in {folder / 'figures'}")
+
+
+class AppendixFormat(str, Enum):
+    markdown = "markdown"
+    latex = "latex"
+    html = "html"
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+@app.command("appendix")
+@handle_errors
+def appendix_cmd(
+    scenario: ScenarioOpt = "rcp45",
+    compare: CompareOpt = None,
+    register: RegisterOpt = None,
+    horizon: HorizonOpt = None,
+    trials: TrialsOpt = DEFAULT_TRIALS,
+    seed: SeedOpt = DEFAULT_SEED,
+    chunk_size: ChunkOpt = DEFAULT_CHUNK,
+    fmt: Annotated[AppendixFormat, typer.Option("--format", "-f", help="Output format.")]
+    = AppendixFormat.markdown,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the appendix files.")]
+    = Path("appendix"),
+) -> None:
+    """Write the appendix tables: risk register, controls, site exposure, scenario analysis,
+    ISO 22301 coverage, metrics and targets, inputs and sources.
+
+    LaTeX gives one booktabs table per file, ready to \\input; Excel one sheet per table; CSV one
+    file per table.
+
+    Example: climaterisk appendix --scenario rcp45 --format xlsx --out appendix/
+    """
+    from climaterisk import publish, report
+
+    main, compared = _scenario_runs(scenario, compare, register, horizon, trials, seed, chunk_size)
+    folder = publish.ensure_folder(out)
+    for path in publish.write_appendix(report.appendix_tables(main, compared), folder, fmt.value):
+        typer.echo(f"wrote {path}")
+
+

@@ -1,0 +1,175 @@
+"""What every command shares: the Typer app, options, error handling, progress and output."""
+
+from __future__ import annotations
+
+import functools
+import sys
+import time
+from collections.abc import Callable
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+
+from climaterisk import render
+from climaterisk.assess import assess
+from climaterisk.errors import ClimateRiskError, InputError, OutputError
+from climaterisk.io import atomic_write, shipped_dir
+from climaterisk.register import load_register
+from climaterisk.scenarios import load_scenario
+
+app = typer.Typer(
+    help="Climate risk register, Monte Carlo scenario analysis and IFRS S2 reporting.\n\n"
+    "Example: climaterisk assess --scenario rcp45",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+F = TypeVar("F", bound=Callable)
+
+
+def _fail(code: int, lines: list[str]) -> None:
+    for line in lines:
+        typer.echo(line, err=True)
+    raise typer.Exit(code)
+
+
+def handle_errors(func: F) -> F:
+    """Turn the library's errors into messages on stderr and exit codes."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+        try:
+            return func(*args, **kwargs)
+        except InputError as exc:
+            _fail(2, [*render.problems_text(exc.problems).splitlines(),
+                      f"{len(exc.problems)} problem(s); nothing was written."])
+        except OutputError as exc:
+            _fail(1, [f"error: {exc}"])
+        except ClimateRiskError as exc:
+            _fail(2, [f"error: {exc}"])
+        except KeyboardInterrupt:
+            _fail(130, ["interrupted; nothing was written."])
+
+    return wrapper  # type: ignore[return-value]
+
+
+class Progress:
+    """A progress line on stderr, shown only on a terminal and only after a second and a half."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.start = time.monotonic()
+        self.shown = False
+        self.enabled = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or time.monotonic() - self.start < 1.5:
+            return
+        self.shown = True
+        sys.stderr.write(f"\r{self.label}: {done / total:4.0%} ({done:,} of {total:,} trials)")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\n")
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        atomic_write(output, text)
+        typer.echo(f"wrote {output}", err=True)
+
+
+class AssessFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+RegisterOpt = Annotated[
+    str | None,
+    typer.Option("--register", "-r", help="Register folder, or the name of a shipped register "
+                 "(default: kuaishou-2023)."),
+]
+
+
+ScenarioOpt = Annotated[str, typer.Option(
+    "--scenario", "-s", help="Scenario id (rcp26, rcp45, rcp85), alias (SSP2-4.5) or YAML path.",
+)]
+HorizonOpt = Annotated[list[int] | None, typer.Option(
+    "--horizon", help="Year to assess; repeat for several (default: medium and long term).",
+)]
+TrialsOpt = Annotated[int, typer.Option(help="Simulated years per horizon.", min=1)]
+SeedOpt = Annotated[int, typer.Option(help="Random seed; the same seed gives the same numbers.")]
+ChunkOpt = Annotated[int, typer.Option(
+    help="Trials whose random draws are held at once (bounds that memory; results do not "
+    "depend on it).", min=1,
+)]
+OutputOpt = Annotated[Path | None, typer.Option(
+    "--output", "-o", help="Write to this file (atomically) instead of standard output.",
+)]
+
+
+class TextFormat(str, Enum):
+    table = "table"
+    markdown = "markdown"
+    json = "json"
+
+
+FormatOpt = Annotated[TextFormat, typer.Option("--format", "-f", help="Output format.")]
+
+
+def _simulate(register, scenario, horizon, trials, seed, chunk_size, **extra):  # type: ignore[no-untyped-def]
+    reg = load_register(register)
+    sc = load_scenario(scenario)
+    progress = Progress(f"simulating {sc.id}")
+    try:
+        return assess(reg, sc, horizon or None, trials, seed, chunk_size, progress=progress, **extra)
+    finally:
+        progress.close()
+
+
+
+StoreOpt = Annotated[Path | None, typer.Option(
+    "--store", help="History database (default: .climaterisk/history.sqlite beside the register "
+    "folder; for a shipped register, in the current folder).",
+)]
+
+
+def _store_path(store: Path | None, register_path: Path) -> Path:
+    if store is not None:
+        return store
+    shipped = shipped_dir("registers").resolve()
+    folder = register_path.resolve()
+    base = Path.cwd() if shipped in folder.parents else folder.parent
+    return base / ".climaterisk" / "history.sqlite"
+
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        from climaterisk import __version__
+
+        typer.echo(f"climaterisk {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=version_callback, is_eager=True, help="Show the version and exit.",
+    )] = False,
+) -> None:
+    """Climate risk register, Monte Carlo scenario analysis and IFRS S2 reporting.
+
+    Example: climaterisk assess --scenario rcp45
+    """
+
+

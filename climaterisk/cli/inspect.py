@@ -1,0 +1,189 @@
+"""Commands that look at a register and its inputs: gaps, graph, register show, validate,
+schema, scenarios, registers."""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from climaterisk import graph, render
+from climaterisk.cli.common import (
+    FormatOpt,
+    OutputOpt,
+    RegisterOpt,
+    TextFormat,
+    _emit,
+    app,
+    handle_errors,
+)
+from climaterisk.register import load_register, resolve_register_path, shipped_registers
+from climaterisk.scenarios import available_scenarios, load_scenario, read_scenario
+
+
+@app.command("gaps")
+@handle_errors
+def gaps_cmd(
+    register: RegisterOpt = None,
+    fmt: FormatOpt = TextFormat.table,
+    output: OutputOpt = None,
+) -> None:
+    """List the register's gaps, with a reason per row.
+
+    Rules: risk-site links with no control in force; acute-risk sites without a valid ISO 22301
+    certificate; controls not tested in the 12 months before the as-of date; controls linked to
+    no risk; risks with no owner; planned controls past their year; risks that no control maps
+    to ISO 22301 clause 8.
+
+    Example: climaterisk gaps --format markdown
+    """
+    reg = load_register(register)
+    found = graph.find_gaps(reg)
+    if fmt is TextFormat.json:
+        text = render.to_json({"register": reg.id, "as_of": reg.as_of.isoformat(),
+                               "gaps": graph.gaps_as_dicts(found)})
+    else:
+        text = render.gaps_text(found, reg, markdown=fmt is TextFormat.markdown)
+    _emit(text, output)
+
+
+class GraphFormat(str, Enum):
+    dot = "dot"
+    mermaid = "mermaid"
+    graphml = "graphml"
+    json = "json"
+
+
+@app.command("graph")
+@handle_errors
+def graph_cmd(
+    fmt: Annotated[GraphFormat, typer.Option("--format", "-f", help="Export format.")]
+    = GraphFormat.dot,
+    register: RegisterOpt = None,
+    output: OutputOpt = None,
+) -> None:
+    """Export the register graph: sites, risks, opportunities, controls, ISO 22301 clauses.
+
+    Example: climaterisk graph --format mermaid --output register.mmd
+    """
+    g = graph.build_graph(load_register(register))
+    exporters = {GraphFormat.dot: graph.to_dot, GraphFormat.mermaid: graph.to_mermaid,
+                 GraphFormat.graphml: graph.to_graphml, GraphFormat.json: graph.to_json}
+    _emit(exporters[fmt](g), output)
+
+
+register_app = typer.Typer(
+    help="Look at a register.\n\nExample: climaterisk register show --register registers/kuaishou-2023",
+    no_args_is_help=True, rich_markup_mode=None,
+)
+app.add_typer(register_app, name="register")
+
+
+@register_app.command("show")
+@handle_errors
+def register_show_cmd(
+    register: RegisterOpt = None,
+    fmt: FormatOpt = TextFormat.table,
+    output: OutputOpt = None,
+) -> None:
+    """Print the register as the committee knows it: risks (category, impact, controls),
+    sites and controls.
+
+    Example: climaterisk register show --format markdown
+    """
+    reg = load_register(register)
+    if fmt is TextFormat.json:
+        g = graph.build_graph(reg)
+        text = graph.to_json(g)
+    else:
+        text = render.register_text(reg, markdown=fmt is TextFormat.markdown)
+    _emit(text, output)
+
+
+@app.command("validate")
+@handle_errors
+def validate_cmd(
+    path: Annotated[str | None, typer.Argument(
+        help="Register folder (default: the shipped kuaishou-2023 register).",
+    )] = None,
+    scenario: Annotated[list[str] | None, typer.Option(
+        "--scenario", "-s", help="Also check these scenario files or names.",
+    )] = None,
+) -> None:
+    """Check a register (and optionally scenarios) and report every problem at once.
+
+    Each problem names the file, the entry id, the field, the bad value and what was expected.
+    Exit code 0 when valid, 2 otherwise.
+
+    Example: climaterisk validate registers/kuaishou-2023
+    """
+    reg = load_register(path)
+    for name in scenario or []:
+        load_scenario(name)
+    n_assumed = len(reg.assumptions)
+    typer.echo(
+        f"{resolve_register_path(path)}: valid register {reg.id} ({len(reg.sites)} sites, "
+        f"{len(reg.risks)} risks, {len(reg.opportunities)} opportunities, {len(reg.controls)} "
+        f"controls, {len(reg.metrics)} metrics, {len(reg.targets)} targets; "
+        f"{len(reg.provenance)} sourced inputs, {n_assumed} of them assumptions)"
+    )
+
+
+class SchemaFormat(str, Enum):
+    json = "json"
+    markdown = "markdown"
+
+
+@app.command("schema")
+@handle_errors
+def schema_cmd(
+    fmt: Annotated[SchemaFormat, typer.Option("--format", "-f", help="json or markdown.")]
+    = SchemaFormat.json,
+) -> None:
+    """Print the register format as a JSON Schema (or the Markdown field reference).
+
+    Example: climaterisk schema > register.schema.json
+    """
+    from climaterisk import schema
+
+    if fmt is SchemaFormat.json:
+        typer.echo(json.dumps(schema.json_schema(), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(schema.markdown_reference())
+
+
+@app.command("scenarios")
+@handle_errors
+def scenarios_cmd(
+    year: Annotated[list[int] | None, typer.Option(
+        "--year", help="Years to show (default: 2023, 2030, 2040, 2050).",
+    )] = None,
+    scenario: Annotated[list[str] | None, typer.Option(
+        "--scenario", "-s", help="Only these scenarios (ids, aliases or paths).",
+    )] = None,
+) -> None:
+    """List the scenarios with their drivers and hazard multipliers by year.
+
+    Add a scenario by dropping a YAML file into scenarios/ or passing --scenario PATH.
+
+    Example: climaterisk scenarios --year 2030 --year 2050
+    """
+    chosen = [load_scenario(s) for s in scenario] if scenario else [
+        read_scenario(p) for p in available_scenarios()
+    ]
+    typer.echo(render.scenarios_text(chosen, year or [2023, 2030, 2040, 2050]), nl=False)
+
+
+@app.command("registers")
+@handle_errors
+def registers_cmd() -> None:
+    """List the registers shipped with the package (use one with --register NAME).
+
+    Example: climaterisk registers
+    """
+    for name in shipped_registers():
+        typer.echo(name)
+
+

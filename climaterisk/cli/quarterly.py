@@ -1,0 +1,155 @@
+"""Commands of the quarterly cycle: snapshot, history, review."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from climaterisk import render
+from climaterisk.assess import DEFAULT_CHUNK, DEFAULT_SEED, DEFAULT_TRIALS
+from climaterisk.cli.common import (
+    ChunkOpt,
+    FormatOpt,
+    HorizonOpt,
+    OutputOpt,
+    RegisterOpt,
+    ScenarioOpt,
+    SeedOpt,
+    StoreOpt,
+    TextFormat,
+    TrialsOpt,
+    _emit,
+    _simulate,
+    _store_path,
+    app,
+    handle_errors,
+)
+from climaterisk.errors import InputError, Problem
+from climaterisk.register import load_register, resolve_register_path
+from climaterisk.scenarios import load_scenario
+
+
+@app.command("snapshot")
+@handle_errors
+def snapshot_cmd(
+    quarter: Annotated[str, typer.Option("--quarter", "-q", help="Quarter, e.g. 2026Q3.")],
+    scenario: ScenarioOpt = "rcp45",
+    register: RegisterOpt = None,
+    horizon: HorizonOpt = None,
+    trials: TrialsOpt = DEFAULT_TRIALS,
+    seed: SeedOpt = DEFAULT_SEED,
+    chunk_size: ChunkOpt = DEFAULT_CHUNK,
+    store: StoreOpt = None,
+) -> None:
+    """Record the register, scenario, results and manifest of a quarter in the history store.
+
+    A second snapshot of the same quarter becomes a new revision; nothing is overwritten.
+
+    Example: climaterisk snapshot --quarter 2026Q3 --scenario rcp45
+    """
+    from climaterisk import history
+
+    history.check_quarter(quarter)
+    result = _simulate(register, scenario, horizon, trials, seed, chunk_size)
+    path = _store_path(store, result.register.path)
+    with history.Store(path) as db:
+        snap = db.add(quarter, result.register, result.scenario, result.to_dict())
+    typer.echo(f"recorded {snap.quarter} revision {snap.revision} of register {snap.register_id} "
+               f"({snap.scenario_id}) in {path}")
+
+
+@app.command("history")
+@handle_errors
+def history_cmd(
+    register: RegisterOpt = None,
+    store: StoreOpt = None,
+    fmt: FormatOpt = TextFormat.table,
+) -> None:
+    """List the snapshots in the history store.
+
+    Example: climaterisk history --store .climaterisk/history.sqlite
+    """
+    from climaterisk import history
+
+    reg_path = resolve_register_path(register)
+    path = _store_path(store, reg_path)
+    if not path.exists():
+        raise InputError(Problem(str(path), "", "", None, "a history store: record a snapshot first"))
+    with history.Store(path) as db:
+        snaps = db.list()
+    if fmt is TextFormat.json:
+        typer.echo(render.to_json({"store": str(path), "snapshots": [
+            {k: getattr(s, k) for k in ("quarter", "revision", "created_utc", "register_id",
+                                        "register_sha256", "scenario_id", "headline_year",
+                                        "residual_eal", "residual_var99")} for s in snaps]}), nl=False)
+    else:
+        typer.echo(render.history_text(snaps, markdown=fmt is TextFormat.markdown), nl=False)
+
+
+@app.command("review")
+@handle_errors
+def review_cmd(
+    quarter: Annotated[str | None, typer.Option("--quarter", "-q", help="Quarter to review.")] = None,
+    against: Annotated[str | None, typer.Option(
+        "--against", help="Quarter to compare with (default: the latest earlier snapshot).")] = None,
+    against_register: Annotated[Path | None, typer.Option(
+        "--against-register", help="Compare --register with this register folder directly, "
+        "without a store.")] = None,
+    register: RegisterOpt = None,
+    scenario: ScenarioOpt = "rcp45",
+    horizon: HorizonOpt = None,
+    trials: TrialsOpt = DEFAULT_TRIALS,
+    seed: SeedOpt = DEFAULT_SEED,
+    store: StoreOpt = None,
+    fmt: FormatOpt = TextFormat.table,
+    output: OutputOpt = None,
+) -> None:
+    """The committee's quarterly pack: register changes, movement of residual loss, and why.
+
+    The movement of total residual EAL is split into register changes, scenario changes and
+    sampling noise, which add up to it.
+
+    Example: climaterisk review --quarter 2026Q4 --against 2026Q3
+    """
+    from climaterisk import history, review
+
+    if against_register is not None:
+        current = load_register(register)
+        earlier = load_register(against_register)
+        pack = review.review_registers(current, earlier, load_scenario(scenario), horizon or None,
+                                       trials, seed)
+        currency = current.currency
+    else:
+        if quarter is None:
+            raise InputError(Problem("", "", "--quarter", None,
+                                     "the quarter to review (or --against-register PATH)"))
+        history.check_quarter(quarter)
+        reg_path = resolve_register_path(register)
+        path = _store_path(store, reg_path)
+        if not path.exists():
+            raise InputError(Problem(str(path), "", "", None, "a history store: record a snapshot first"))
+        with history.Store(path) as db:
+            reg_id = load_register(register).id
+            current_snap = db.latest(reg_id, quarter)
+            if current_snap is None:
+                raise InputError(Problem(str(path), reg_id, "--quarter", quarter,
+                                         "a quarter with a snapshot (see climaterisk history)"))
+            if against:
+                history.check_quarter(against)
+                earlier_snap = db.latest(reg_id, against)
+            else:
+                earlier_snap = db.before(reg_id, quarter)
+            if earlier_snap is None:
+                raise InputError(Problem(str(path), reg_id, "--against", against,
+                                         "an earlier quarter with a snapshot (see climaterisk history)"))
+        pack = review.review_snapshots(current_snap, earlier_snap)
+        currency = current_snap.results["currency"]
+    if fmt is TextFormat.json:
+        text = render.to_json(pack)
+    else:
+        text = render.review_text(pack, currency, markdown=fmt is TextFormat.markdown)
+    _emit(text, output)
+
+
