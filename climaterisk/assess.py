@@ -12,6 +12,7 @@ True
 from __future__ import annotations
 
 import datetime as dt
+import os
 import platform
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -171,6 +172,7 @@ def assess(
     progress: Callable[[int, int], None] | None = None,
     with_controls: bool = True,
     with_coverage: bool = True,
+    workers: int = 1,
 ) -> Assessment:
     """Simulate inherent and residual annual losses of ``register`` under ``scenario``.
 
@@ -178,7 +180,8 @@ def assess(
     called with (trials done, trials in all) across all horizons. With ``keep_samples`` the
     per-trial losses stay on each :class:`HorizonResult` as ``samples``. ``with_controls``
     adds each control's benefit (one more configuration per control, on the same draws);
-    ``with_coverage`` adds the simulated ISO 22301 exposure coverage.
+    ``with_coverage`` adds the simulated ISO 22301 exposure coverage. ``workers`` threads
+    simulate chunks in parallel (0: one per core); the numbers do not depend on it.
     """
     if isinstance(scenario, str):
         scenario = load_scenario(scenario)
@@ -195,6 +198,7 @@ def assess(
         raise ScenarioError(Problem("", "", "trials", trials, "a number of trials >= 1"))
     check_drivers(register, scenario)
     labels = {v: k for k, v in register.horizons.items()}
+    n_workers = workers if workers > 0 else (os.cpu_count() or 1)
     results = []
     values = (
         [control_value.ControlValue(c.id, c.title, c.type, c.status, c.annual_cost, n)
@@ -213,7 +217,7 @@ def assess(
         report = (lambda k, d=done_before: progress(d + k, trials * len(years))) if progress else None
         samples = simulate(portfolio, [*base, *extra], trials, seed, chunk_trials, report,
                            totals_only={c.name for c in extra},
-                           observers=[observer] if observer else [])
+                           observers=[observer] if observer else [], workers=n_workers)
         result = _summarise_year(register, portfolio, samples, labels.get(year, ""), keep_samples)
         result.exposure_coverage = observer.results() if observer else None
         results.append(result)

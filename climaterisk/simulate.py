@@ -28,7 +28,9 @@ residual (and residual without one control) share every draw: common random numb
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Collection, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -199,20 +201,72 @@ class Samples:
     by_site: np.ndarray | None = None
 
 
+def chunk_bounds(trials: int, chunk_trials: int) -> list[tuple[int, int]]:
+    """``(first block, end block)`` of each chunk: whole blocks, at least one per chunk."""
+    if trials < 1:
+        raise ValueError("trials must be >= 1")
+    per_chunk = max(1, chunk_trials // BLOCK_TRIALS)
+    n_blocks = -(-trials // BLOCK_TRIALS)
+    return [(first, min(first + per_chunk, n_blocks)) for first in range(0, n_blocks, per_chunk)]
+
+
+def draw_chunk(portfolio: Portfolio, seed: int, trials: int, first: int, end: int) -> Draws:
+    """The draws of blocks ``first`` to ``end - 1``, joined."""
+    parts = [draw_block(portfolio, seed, b, min(BLOCK_TRIALS, trials - b * BLOCK_TRIALS))
+             for b in range(first, end)]
+    return concat(parts)
+
+
 def iter_chunks(
     portfolio: Portfolio, trials: int, seed: int, chunk_trials: int
 ) -> Iterator[tuple[int, Draws]]:
     """Yield ``(first trial, draws)`` for consecutive chunks of whole blocks."""
-    if trials < 1:
-        raise ValueError("trials must be >= 1")
-    blocks_per_chunk = max(1, chunk_trials // BLOCK_TRIALS)
-    n_blocks = -(-trials // BLOCK_TRIALS)
-    for first in range(0, n_blocks, blocks_per_chunk):
-        parts = []
-        for b in range(first, min(first + blocks_per_chunk, n_blocks)):
-            n = min(BLOCK_TRIALS, trials - b * BLOCK_TRIALS)
-            parts.append(draw_block(portfolio, seed, b, n))
-        yield first * BLOCK_TRIALS, concat(parts)
+    for first, end in chunk_bounds(trials, chunk_trials):
+        yield first * BLOCK_TRIALS, draw_chunk(portfolio, seed, trials, first, end)
+
+
+ChunkResult = dict[str, tuple[np.ndarray, np.ndarray | None, np.ndarray | None]]
+
+
+def compute_chunk(
+    portfolio: Portfolio, configs: Sequence[Config], seed: int, trials: int, first: int, end: int,
+    totals_only: Collection[str] = (),
+) -> tuple[ChunkResult, Draws]:
+    """Draw one chunk and evaluate every configuration on it: a pure function of its arguments
+    (so it can run on a thread, or on a Dask worker)."""
+    draws = draw_chunk(portfolio, seed, trials, first, end)
+    loss_rows = ~portfolio.is_opportunity
+    out: ChunkResult = {}
+    for config in configs:
+        by_risk, by_site = evaluate(portfolio, draws, config)
+        total = by_risk[loss_rows].sum(axis=0)
+        out[config.name] = (total, None, None) if config.name in totals_only else (total, by_risk, by_site)
+    return out, draws
+
+
+def empty_samples(portfolio: Portfolio, configs: Sequence[Config], trials: int,
+                  totals_only: Collection[str] = ()) -> dict[str, Samples]:
+    n_risks, n_sites = len(portfolio.risk_ids), len(portfolio.site_ids)
+    return {
+        c.name: Samples(
+            np.zeros(trials),
+            None if c.name in totals_only else np.zeros((n_risks, trials)),
+            None if c.name in totals_only else np.zeros((n_sites + 1, trials)),
+        )
+        for c in configs
+    }
+
+
+def store_chunk(out: dict[str, Samples], start: int, result: ChunkResult) -> int:
+    """Copy one chunk's results into the per-trial arrays; return the end trial."""
+    stop = start
+    for name, (total, by_risk, by_site) in result.items():
+        stop = start + len(total)
+        out[name].total[start:stop] = total
+        if by_risk is not None:
+            out[name].by_risk[:, start:stop] = by_risk
+            out[name].by_site[:, start:stop] = by_site
+    return stop
 
 
 def simulate(
@@ -224,36 +278,38 @@ def simulate(
     progress: Callable[[int], None] | None = None,
     totals_only: Collection[str] = (),
     observers: Sequence[Callable[[int, Draws], None]] = (),
+    workers: int = 1,
 ) -> dict[str, Samples]:
     """Simulate ``trials`` years of ``portfolio`` and evaluate every configuration on them.
 
     Memory for random draws is bounded by the chunk (``chunk_trials``, rounded down to whole
-    blocks of :data:`BLOCK_TRIALS`, at least one block); results do not depend on it.
+    blocks of :data:`BLOCK_TRIALS`, at least one block) times the number of ``workers``
+    (threads; numpy releases the GIL in its kernels). Results do not depend on either.
     Configurations named in ``totals_only`` keep only their per-trial total. Each observer is
-    called with ``(first trial, draws)`` for every chunk (for statistics beyond losses).
-    ``progress`` is called with the number of trials done after each chunk.
+    called with ``(first trial, draws)`` for every chunk (for statistics beyond losses; it must
+    only write to the trials of that chunk). ``progress`` is called with the number of trials
+    done after each chunk.
     """
-    n_risks, n_sites = len(portfolio.risk_ids), len(portfolio.site_ids)
-    loss_rows = ~portfolio.is_opportunity
-    out = {}
-    for c in configs:
-        full = c.name not in totals_only
-        out[c.name] = Samples(
-            np.zeros(trials),
-            np.zeros((n_risks, trials)) if full else None,
-            np.zeros((n_sites + 1, trials)) if full else None,
-        )
-    for start, chunk in iter_chunks(portfolio, trials, seed, chunk_trials):
-        stop = start + chunk.n
-        for config in configs:
-            by_risk, by_site = evaluate(portfolio, chunk, config)
-            target = out[config.name]
-            target.total[start:stop] = by_risk[loss_rows].sum(axis=0)
-            if target.by_risk is not None:
-                target.by_risk[:, start:stop] = by_risk
-                target.by_site[:, start:stop] = by_site
+    out = empty_samples(portfolio, configs, trials, totals_only)
+    bounds = chunk_bounds(trials, chunk_trials)
+    lock = threading.Lock()
+    done = [0]
+
+    def work(bound: tuple[int, int]) -> None:
+        result, draws = compute_chunk(portfolio, configs, seed, trials, *bound, totals_only)
+        start = bound[0] * BLOCK_TRIALS
+        stop = store_chunk(out, start, result)
         for observer in observers:
-            observer(start, chunk)
+            observer(start, draws)
         if progress is not None:
-            progress(stop)
+            with lock:
+                done[0] += stop - start
+                progress(done[0])
+
+    if workers <= 1 or len(bounds) == 1:
+        for bound in bounds:
+            work(bound)
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(work, bounds))
     return out

@@ -22,6 +22,7 @@ from climaterisk.cli.common import (
     StoreOpt,
     TextFormat,
     TrialsOpt,
+    WorkersOpt,
     _emit,
     _simulate,
     _store_path,
@@ -42,6 +43,7 @@ def assess_cmd(
     chunk_size: ChunkOpt = DEFAULT_CHUNK,
     fmt: Annotated[AssessFormat, typer.Option("--format", "-f", help="Output format.")]
     = AssessFormat.table,
+    workers: WorkersOpt = 0,
     output: OutputOpt = None,
 ) -> None:
     """Simulate inherent and residual annual losses under a climate scenario.
@@ -53,7 +55,7 @@ def assess_cmd(
     """
     json_out = fmt is AssessFormat.json
     result = _simulate(register, scenario, horizon, trials, seed, chunk_size,
-                       with_controls=json_out, with_coverage=json_out)
+                       with_controls=json_out, with_coverage=json_out, workers=workers)
     if json_out:
         text = render.to_json(result.to_dict())
     elif fmt is AssessFormat.csv:

@@ -112,6 +112,9 @@ ChunkOpt = Annotated[int, typer.Option(
     help="Trials whose random draws are held at once (bounds that memory; results do not "
     "depend on it).", min=1,
 )]
+WorkersOpt = Annotated[int, typer.Option(
+    help="Threads simulating in parallel (0: one per core); the numbers do not depend on it.", min=0,
+)]
 OutputOpt = Annotated[Path | None, typer.Option(
     "--output", "-o", help="Write to this file (atomically) instead of standard output.",
 )]
@@ -130,6 +133,7 @@ def _simulate(register, scenario, horizon, trials, seed, chunk_size, **extra):  
     reg = load_register(register)
     sc = load_scenario(scenario)
     progress = Progress(f"simulating {sc.id}")
+    extra.setdefault("workers", 0)
     try:
         return assess(reg, sc, horizon or None, trials, seed, chunk_size, progress=progress, **extra)
     finally:
