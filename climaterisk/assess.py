@@ -173,6 +173,7 @@ def assess(
     with_controls: bool = True,
     with_coverage: bool = True,
     workers: int = 1,
+    method: str = "mc",
 ) -> Assessment:
     """Simulate inherent and residual annual losses of ``register`` under ``scenario``.
 
@@ -182,6 +183,10 @@ def assess(
     adds each control's benefit (one more configuration per control, on the same draws);
     ``with_coverage`` adds the simulated ISO 22301 exposure coverage. ``workers`` threads
     simulate chunks in parallel (0: one per core); the numbers do not depend on it.
+
+    ``method="fft"`` computes the loss distributions exactly (discretisation and FFT, see
+    :mod:`climaterisk.exact`) instead of sampling: no standard error, no per-trial samples, no
+    control values or simulated coverage. ``"auto"`` uses it when none of those is asked for.
     """
     if isinstance(scenario, str):
         scenario = load_scenario(scenario)
@@ -197,7 +202,16 @@ def assess(
     if trials < 1:
         raise ScenarioError(Problem("", "", "trials", trials, "a number of trials >= 1"))
     check_drivers(register, scenario)
+    if method not in ("mc", "fft", "auto"):
+        raise ScenarioError(Problem("", "", "method", method, "mc, fft or auto"))
+    if method == "auto":
+        method = "mc" if (with_controls or with_coverage or keep_samples) else "fft"
     labels = {v: k for k, v in register.horizons.items()}
+    if method == "fft":
+        results = [_exact_year(register, compile_portfolio(register, scenario, y), labels.get(y, ""))
+                   for y in years]
+        manifest = build_manifest(register, scenario, trials, seed, chunk_trials, method)
+        return Assessment(register, scenario, trials, seed, chunk_trials, results, manifest, None)
     n_workers = workers if workers > 0 else (os.cpu_count() or 1)
     results = []
     values = (
@@ -224,7 +238,7 @@ def assess(
         for value in values or []:
             value.benefits.append(control_value.benefit(
                 year, samples["residual"], samples[control_value.WITHOUT + value.id], value.annual_cost))
-    manifest = build_manifest(register, scenario, trials, seed, chunk_trials)
+    manifest = build_manifest(register, scenario, trials, seed, chunk_trials, method)
     return Assessment(register, scenario, trials, seed, chunk_trials, results, manifest, values)
 
 
@@ -264,8 +278,37 @@ def _summarise_year(
     )
 
 
+def _exact_year(register: Register, portfolio: Portfolio, label: str) -> HorizonResult:
+    """A horizon's results from exact distributions (no sampling)."""
+    from climaterisk.exact import exact_lines
+
+    dists = {c.name: exact_lines(portfolio, c)
+             for c in (inherent_config(portfolio), controls_config(register, portfolio))}
+    inh, res = dists["inherent"], dists["residual"]
+    titles = {r.id: r.title for r in (*register.risks, *register.opportunities)}
+    sites = {s.id: s.name for s in register.sites}
+
+    def line(level: str, key: str, title: str, category: str) -> Line:
+        return Line(key, title, category, inh[level][key].stats(), res[level][key].stats())
+
+    by_risk, opportunities = [], []
+    for i, rid in enumerate(portfolio.risk_ids):
+        item = line("risk", rid, titles[rid], portfolio.categories[i])
+        (opportunities if portfolio.is_opportunity[i] else by_risk).append(item)
+    return HorizonResult(
+        year=portfolio.year, label=label, total=line("total", "total", "All risks", ""),
+        by_risk=by_risk,
+        by_category=[line("category", c, c.replace("_", " "), c) for c in inh["category"]],
+        by_site=[line("site", s, sites.get(s, "company-level (no site)"), "") for s in inh["site"]],
+        opportunities=opportunities,
+        exceedance={"inherent": inh["total"]["total"].exceedance(),
+                    "residual": res["total"]["total"].exceedance()},
+    )
+
+
 def build_manifest(
-    register: Register, scenario: Scenario, trials: int, seed: int, chunk_trials: int
+    register: Register, scenario: Scenario, trials: int, seed: int, chunk_trials: int,
+    method: str = "mc",
 ) -> dict:
     """What an auditor needs to reproduce a run: versions, input hashes, seed, trials."""
     inputs = {f"{register.path.name}/{name}": digest for name, digest in register.file_hashes.items()}
@@ -278,6 +321,7 @@ def build_manifest(
         "inputs_sha256": inputs,
         "register_path": str(register.path),
         "scenario_path": str(scenario.path) if scenario.path else None,
+        "method": method,
         "seed": seed,
         "trials": trials,
         "chunk_trials": chunk_trials,

@@ -54,7 +54,9 @@ def assessment_text(result: Assessment, markdown: bool = False) -> str:
         f"(register {reg.id}, as of {reg.as_of.isoformat()})",
         "",
         f"Scenario {sc.id}: {sc.name}; transition narrative: {', '.join(sc.ngfs)}.",
-        f"{result.trials:,} trials, seed {result.seed}. Money columns: annual loss in {cur} per year. "
+        (f"{result.trials:,} trials, seed {result.seed}. " if result.manifest.get("method") != "fft"
+         else "Exact distributions (discretisation and FFT), no sampling. ")
+        + f"Money columns: annual loss in {cur} per year. "
         "EAL = expected annual loss; VaR 99% = annual loss exceeded once in 100 years; "
         "inherent = without controls, residual = with the controls in force that year.",
     ]
@@ -67,8 +69,9 @@ def assessment_text(result: Assessment, markdown: bool = False) -> str:
         out.append(tabulate(rows, headers=["risk", "title", "category", *money_cols],
                             tablefmt=fmt, colalign=("left", "left", "left", *["right"] * 4)))
         rse = h.total.residual.se / h.total.residual.mean if h.total.residual.mean else 0.0
-        out += ["", f"Standard error of total residual EAL: {money(h.total.residual.se)} "
-                    f"({rse:.2%} of the mean)."]
+        if result.manifest.get("method") != "fft":
+            out += ["", f"Standard error of total residual EAL: {money(h.total.residual.se)} "
+                        f"({rse:.2%} of the mean)."]
         if h.opportunities:
             out += ["", f"Opportunities in {h.year}: expected annual benefit ({cur}/yr)", ""]
             opp = [[o.id, short(o.title, width), o.category, money(o.inherent.mean)]

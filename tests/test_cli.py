@@ -143,3 +143,12 @@ def test_python_dash_m(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "climaterisk", "--version"],
                           capture_output=True, text=True, check=True)
     assert proc.stdout.startswith("climaterisk ")
+
+
+def test_assess_method_fft():
+    result = run("assess", "--method", "fft", "--format", "json", "--horizon", "2030")
+    data = json.loads(result.output)
+    assert data["manifest"]["method"] == "fft" and data["controls"] is None
+    assert data["horizons"][0]["total"]["residual"]["se"] == 0.0
+    text = run("assess", "--method", "fft", "--horizon", "2030").output
+    assert "Exact distributions" in text and "Standard error" not in text

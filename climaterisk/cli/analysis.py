@@ -44,6 +44,10 @@ def assess_cmd(
     fmt: Annotated[AssessFormat, typer.Option("--format", "-f", help="Output format.")]
     = AssessFormat.table,
     workers: WorkersOpt = 0,
+    method: Annotated[str, typer.Option(
+        help="mc: Monte Carlo; fft: exact distributions by FFT (no sampling noise; no control "
+        "values or coverage in JSON); auto: fft when those are not needed.",
+    )] = "mc",
     output: OutputOpt = None,
 ) -> None:
     """Simulate inherent and residual annual losses under a climate scenario.
@@ -54,8 +58,9 @@ def assess_cmd(
     Example: climaterisk assess --scenario rcp85 --horizon 2030 --horizon 2050 --format json
     """
     json_out = fmt is AssessFormat.json
+    extras = json_out and method != "fft"
     result = _simulate(register, scenario, horizon, trials, seed, chunk_size,
-                       with_controls=json_out, with_coverage=json_out, workers=workers)
+                       with_controls=extras, with_coverage=extras, workers=workers, method=method)
     if json_out:
         text = render.to_json(result.to_dict())
     elif fmt is AssessFormat.csv:

@@ -1,0 +1,89 @@
+"""The exact (FFT) engine against closed forms and against Monte Carlo."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from climaterisk import assess, load_register, load_scenario
+from climaterisk.distributions import LogNormal
+from climaterisk.exact import closed_form_mean, exact_lines
+from climaterisk.portfolio import compile_portfolio, controls_config, inherent_config
+from tests.test_engine_exact import compound_poisson_cdf, exact_means, lev, single_event_register
+
+
+def test_fft_mean_matches_the_closed_form(mini_register_path, mini_scenario_path):
+    reg, sc = load_register(mini_register_path), load_scenario(mini_scenario_path)
+    res = assess(reg, sc, horizons=[2030], method="fft")
+    h = res.horizons[0]
+    exact = exact_means(2030)
+    for line in (*h.by_risk, *h.opportunities):
+        inh, rsd = exact[line.id]
+        assert line.inherent.mean == pytest.approx(inh, rel=2e-3), line.id
+        assert line.residual.mean == pytest.approx(rsd, rel=2e-3), line.id
+        assert line.residual.se == 0.0
+    p = compile_portfolio(reg, sc, 2030)
+    assert h.total.residual.mean == pytest.approx(closed_form_mean(p, controls_config(reg, p)), rel=1e-3)
+
+
+def test_fft_single_link_matches_an_independent_fft(tmp_path, mini_files, mini_scenario_path):
+    reg = single_event_register(tmp_path, mini_files, rate=0.8, p5=1.0, p95=100.0)
+    h = assess(reg, load_scenario(mini_scenario_path), horizons=[2020], method="fft").horizons[0]
+    cdf = compound_poisson_cdf(0.8, LogNormal.from_interval(1.0, 100.0), 0.05, 2**19)
+    for q, value in ((0.95, h.total.inherent.var95), (0.99, h.total.inherent.var99)):
+        assert value == pytest.approx(np.searchsorted(cdf, q) * 0.05, rel=0.01)
+
+
+def test_fft_insurance_layer(tmp_path, mini_files, mini_scenario_path):
+    ctrl = {"id": "INS", "title": "Insurance", "type": "transfer", "status": "implemented",
+            "effect": {"deductible": 20.0, "limit": 80.0}}
+    reg = single_event_register(tmp_path, mini_files, controls=[ctrl])
+    h = assess(reg, load_scenario(mini_scenario_path), horizons=[2030], method="fft").horizons[0]
+    d = LogNormal.from_interval(1.0, 100.0)
+    exact = 0.8 * (lev(20, d.mu, d.sigma) + d.mean() - lev(100, d.mu, d.sigma))
+    assert h.total.residual.mean == pytest.approx(exact, rel=5e-3)
+
+
+def _var_ci(x: np.ndarray, q: float, z: float = 2.576) -> tuple[float, float]:
+    """99% confidence interval of the q-quantile from order statistics (binomial)."""
+    n = len(x)
+    s = np.sort(x)
+    half = z * math.sqrt(n * q * (1 - q))
+    return float(s[max(int(n * q - half), 0)]), float(s[min(int(n * q + half) + 1, n - 1)])
+
+
+@pytest.mark.parametrize("register_kind", ["mini", "shipped"])
+def test_fft_inside_monte_carlo_confidence_intervals(register_kind, mini_register_path,
+                                                     mini_scenario_path):
+    """Common shocks included: the FFT VaR 99% lies in the Monte Carlo 99% interval and the
+    FFT mean within 4 standard errors, for the total and every risk, inherent and residual."""
+    if register_kind == "mini":
+        reg, sc, year = load_register(mini_register_path), load_scenario(mini_scenario_path), 2050
+    else:
+        reg, sc, year = load_register(), load_scenario("rcp45"), 2050
+    p = compile_portfolio(reg, sc, year)
+    mc = assess(reg, sc, horizons=[year], trials=200_000, seed=21, keep_samples=True,
+                with_controls=False, with_coverage=False).horizons[0]
+    for config in (inherent_config(p), controls_config(reg, p)):
+        dists = exact_lines(p, config)
+        samples = mc.samples[config.name]
+        checks = [("total", dists["total"]["total"], samples.total)]
+        checks += [(rid, dists["risk"][rid], samples.by_risk[i])
+                   for i, rid in enumerate(p.risk_ids) if not p.is_opportunity[i]]
+        for name, dist, x in checks:
+            st = dist.stats()
+            se = x.std(ddof=1) / math.sqrt(len(x))
+            assert abs(st.mean - x.mean()) < 4 * se + 1e-9 * abs(st.mean), (config.name, name)
+            lo, hi = _var_ci(x, 0.99)
+            slack = 2 * dist.h  # the grid's rounding
+            assert lo - slack <= st.var99 <= hi + slack, (config.name, name, lo, st.var99, hi)
+
+
+def test_auto_method(mini_register_path, mini_scenario_path):
+    reg, sc = load_register(mini_register_path), load_scenario(mini_scenario_path)
+    fast = assess(reg, sc, method="auto", with_controls=False, with_coverage=False)
+    assert fast.manifest["method"] == "fft" and fast.horizons[0].total.residual.se == 0.0
+    full = assess(reg, sc, method="auto", trials=2_000)
+    assert full.manifest["method"] == "mc" and full.controls is not None
