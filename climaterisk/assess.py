@@ -32,7 +32,7 @@ from climaterisk.portfolio import (
 )
 from climaterisk.register import Register
 from climaterisk.scenarios import Scenario, load_scenario
-from climaterisk.simulate import BLOCK_TRIALS, Samples, simulate
+from climaterisk.simulate import BLOCK_TRIALS, Samples, loss_categories, simulate
 
 DEFAULT_TRIALS = 100_000
 DEFAULT_SEED = 20231231
@@ -231,7 +231,8 @@ def assess(
         report = (lambda k, d=done_before: progress(d + k, trials * len(years))) if progress else None
         samples = simulate(portfolio, [*base, *extra], trials, seed, chunk_trials, report,
                            totals_only={c.name for c in extra},
-                           observers=[observer] if observer else [], workers=n_workers)
+                           observers=[observer] if observer else [], workers=n_workers,
+                           keep=keep_samples)
         result = _summarise_year(register, portfolio, samples, labels.get(year, ""), keep_samples)
         result.exposure_coverage = observer.results() if observer else None
         results.append(result)
@@ -249,25 +250,21 @@ def _summarise_year(
     inh, res = samples["inherent"], samples["residual"]
     titles = {r.id: r.title for r in (*register.risks, *register.opportunities)}
     site_names = {s.id: s.name for s in register.sites}
-    loss_rows = ~portfolio.is_opportunity
+    rows_inh, rows_res = inh.summary.stats(), res.summary.stats()
+    n_risks = len(portfolio.risk_ids)
+    cats = loss_categories(portfolio)
     by_risk, opportunities = [], []
     for i, rid in enumerate(portfolio.risk_ids):
-        line = Line(rid, titles[rid], portfolio.categories[i],
-                    summarise(inh.by_risk[i]), summarise(res.by_risk[i]))
+        line = Line(rid, titles[rid], portfolio.categories[i], rows_inh[i], rows_res[i])
         (opportunities if portfolio.is_opportunity[i] else by_risk).append(line)
-    by_category = []
-    cats = np.array(portfolio.categories)
-    for cat in sorted({c for c, o in zip(portfolio.categories, portfolio.is_opportunity,
-                                         strict=True) if not o}):
-        rows = (cats == cat) & loss_rows
-        by_category.append(Line(cat, cat.replace("_", " "), cat,
-                                summarise(inh.by_risk[rows].sum(axis=0)),
-                                summarise(res.by_risk[rows].sum(axis=0))))
+    by_category = [Line(cat, cat.replace("_", " "), cat, rows_inh[n_risks + k], rows_res[n_risks + k])
+                   for k, cat in enumerate(cats)]
     # site breakdowns count losses only (opportunity benefits are reported apart)
+    first_site = n_risks + len(cats)
     by_site = []
     for j, sid in enumerate([*portfolio.site_ids, "company"]):
         title = site_names.get(sid, "company-level (no site)")
-        by_site.append(Line(sid, title, "", summarise(inh.by_site[j]), summarise(res.by_site[j])))
+        by_site.append(Line(sid, title, "", rows_inh[first_site + j], rows_res[first_site + j]))
     total_inh, total_res = inh.total, res.total
     total = Line("total", "All risks", "", summarise(total_inh), summarise(total_res))
     return HorizonResult(

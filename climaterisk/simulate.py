@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from climaterisk.portfolio import Config, Portfolio
+from climaterisk.streaming import RowSummary
 
 BLOCK_TRIALS = 1000
 """Trials per random-stream block. Changing it changes the draws (it is in the manifest)."""
@@ -191,14 +192,34 @@ def evaluate(portfolio: Portfolio, draws: Draws, config: Config) -> tuple[np.nda
 class Samples:
     """Per-trial results of one configuration in one year [currency/yr].
 
-    ``total`` is the loss of all risks (opportunities excluded). ``by_risk`` (R rows, risks
-    then opportunities) and ``by_site`` (S + 1 rows, the last company-level) are ``None`` for
-    a configuration simulated for its total only.
+    ``total`` is the loss of all risks (opportunities excluded), every trial. ``summary``
+    holds the risk measures of every row (risks and opportunities, then loss categories, then
+    sites and the company-level row) without keeping their trials. ``by_risk`` (R rows) and
+    ``by_site`` (S + 1 rows) keep every trial only when asked for (``keep=True``).
     """
 
     total: np.ndarray
+    summary: RowSummary | None = None
     by_risk: np.ndarray | None = None
     by_site: np.ndarray | None = None
+
+
+def loss_categories(portfolio: Portfolio) -> list[str]:
+    """The categories of the portfolio's risks (opportunities excluded), sorted."""
+    return sorted({c for c, o in zip(portfolio.categories, portfolio.is_opportunity, strict=True) if not o})
+
+
+def summary_rows(portfolio: Portfolio, by_risk: np.ndarray, by_site: np.ndarray) -> np.ndarray:
+    """Rows summarised for the report: risks, loss categories (sums of their risks), sites."""
+    cats = []
+    for cat in loss_categories(portfolio):
+        members = [i for i, (c, o) in enumerate(zip(portfolio.categories, portfolio.is_opportunity,
+                                                    strict=True)) if c == cat and not o]
+        row = by_risk[members[0]].copy()
+        for i in members[1:]:
+            row += by_risk[i]
+        cats.append(row)
+    return np.concatenate([by_risk, np.array(cats).reshape(len(cats), by_risk.shape[1]), by_site])
 
 
 def chunk_bounds(trials: int, chunk_trials: int) -> list[tuple[int, int]]:
@@ -227,13 +248,17 @@ def iter_chunks(
 
 ChunkResult = dict[str, tuple[np.ndarray, np.ndarray | None, np.ndarray | None]]
 
+MEMORY_BUDGET = 256 * 2**20
+"""Bytes of per-chunk result rows aimed at; chunks shrink (whole blocks) to stay near it."""
+
 
 def compute_chunk(
     portfolio: Portfolio, configs: Sequence[Config], seed: int, trials: int, first: int, end: int,
     totals_only: Collection[str] = (),
 ) -> tuple[ChunkResult, Draws]:
     """Draw one chunk and evaluate every configuration on it: a pure function of its arguments
-    (so it can run on a thread, or on a Dask worker)."""
+    (so it can run on a thread, or on a Dask worker). Per configuration: the total per trial,
+    and (unless totals only) the losses by risk and by site."""
     draws = draw_chunk(portfolio, seed, trials, first, end)
     loss_rows = ~portfolio.is_opportunity
     out: ChunkResult = {}
@@ -245,28 +270,43 @@ def compute_chunk(
 
 
 def empty_samples(portfolio: Portfolio, configs: Sequence[Config], trials: int,
-                  totals_only: Collection[str] = ()) -> dict[str, Samples]:
+                  totals_only: Collection[str] = (), keep: bool = False) -> dict[str, Samples]:
     n_risks, n_sites = len(portfolio.risk_ids), len(portfolio.site_ids)
-    return {
-        c.name: Samples(
+    n_rows = n_risks + len(loss_categories(portfolio)) + n_sites + 1
+    out = {}
+    for c in configs:
+        full = c.name not in totals_only
+        out[c.name] = Samples(
             np.zeros(trials),
-            None if c.name in totals_only else np.zeros((n_risks, trials)),
-            None if c.name in totals_only else np.zeros((n_sites + 1, trials)),
+            RowSummary(n_rows, trials, BLOCK_TRIALS) if full else None,
+            np.zeros((n_risks, trials)) if full and keep else None,
+            np.zeros((n_sites + 1, trials)) if full and keep else None,
         )
-        for c in configs
-    }
+    return out
 
 
-def store_chunk(out: dict[str, Samples], start: int, result: ChunkResult) -> int:
-    """Copy one chunk's results into the per-trial arrays; return the end trial."""
-    stop = start
+def store_chunk(portfolio: Portfolio, out: dict[str, Samples], first_block: int, result: ChunkResult) -> int:
+    """Record one chunk's results; return the end trial."""
+    start = stop = first_block * BLOCK_TRIALS
     for name, (total, by_risk, by_site) in result.items():
         stop = start + len(total)
-        out[name].total[start:stop] = total
+        target = out[name]
+        target.total[start:stop] = total
         if by_risk is not None:
-            out[name].by_risk[:, start:stop] = by_risk
-            out[name].by_site[:, start:stop] = by_site
+            target.summary.add(first_block, summary_rows(portfolio, by_risk, by_site))
+            if target.by_risk is not None:
+                target.by_risk[:, start:stop] = by_risk
+                target.by_site[:, start:stop] = by_site
     return stop
+
+
+def auto_chunk(portfolio: Portfolio, configs: Sequence[Config], chunk_trials: int,
+               totals_only: Collection[str]) -> int:
+    """The chunk size actually used: at most ``chunk_trials``, smaller for wide portfolios."""
+    rows = 2 * (len(portfolio.risk_ids) + len(portfolio.site_ids) + 1) + len(loss_categories(portfolio))
+    full = max(1, sum(c.name not in totals_only for c in configs))
+    fits = int(MEMORY_BUDGET / (8 * rows * full))
+    return max(BLOCK_TRIALS, min(chunk_trials, fits - fits % BLOCK_TRIALS))
 
 
 def simulate(
@@ -279,26 +319,30 @@ def simulate(
     totals_only: Collection[str] = (),
     observers: Sequence[Callable[[int, Draws], None]] = (),
     workers: int = 1,
+    keep: bool = False,
 ) -> dict[str, Samples]:
     """Simulate ``trials`` years of ``portfolio`` and evaluate every configuration on them.
 
     Memory for random draws is bounded by the chunk (``chunk_trials``, rounded down to whole
-    blocks of :data:`BLOCK_TRIALS`, at least one block) times the number of ``workers``
-    (threads; numpy releases the GIL in its kernels). Results do not depend on either.
-    Configurations named in ``totals_only`` keep only their per-trial total. Each observer is
+    blocks of :data:`BLOCK_TRIALS`, at least one block, and smaller for wide portfolios, see
+    :func:`auto_chunk`) times the number of ``workers`` (threads; numpy releases the GIL in its
+    kernels). Results do not depend on either. Every configuration keeps its per-trial total
+    and, unless named in ``totals_only``, a streaming summary of every risk, category and site
+    (:class:`~climaterisk.streaming.RowSummary`); with ``keep`` also every trial by risk and
+    site. Each observer is
     called with ``(first trial, draws)`` for every chunk (for statistics beyond losses; it must
     only write to the trials of that chunk). ``progress`` is called with the number of trials
     done after each chunk.
     """
-    out = empty_samples(portfolio, configs, trials, totals_only)
-    bounds = chunk_bounds(trials, chunk_trials)
+    out = empty_samples(portfolio, configs, trials, totals_only, keep)
+    bounds = chunk_bounds(trials, auto_chunk(portfolio, configs, chunk_trials, totals_only))
     lock = threading.Lock()
     done = [0]
 
     def work(bound: tuple[int, int]) -> None:
         result, draws = compute_chunk(portfolio, configs, seed, trials, *bound, totals_only)
         start = bound[0] * BLOCK_TRIALS
-        stop = store_chunk(out, start, result)
+        stop = store_chunk(portfolio, out, bound[0], result)
         for observer in observers:
             observer(start, draws)
         if progress is not None:

@@ -16,7 +16,7 @@ from tests.conftest import write_register
 def _run(reg, sc, chunk, trials=5_500, seed=42, year=2050):
     portfolio = compile_portfolio(reg, sc, year)
     configs = [inherent_config(portfolio), controls_config(reg, portfolio)]
-    return simulate(portfolio, configs, trials, seed, chunk_trials=chunk)
+    return simulate(portfolio, configs, trials, seed, chunk_trials=chunk, keep=True)
 
 
 def test_chunk_size_does_not_change_results_bit_for_bit(mini_register_path, mini_scenario_path):

@@ -163,7 +163,7 @@ def test_residual_never_exceeds_inherent_trial_by_trial(mini_register_path, mini
     for year in (2030, 2050):
         portfolio = compile_portfolio(reg, sc, year)
         out = simulate(portfolio, [inherent_config(portfolio), controls_config(reg, portfolio)],
-                       20_000, seed=1)
+                       20_000, seed=1, keep=True)
         assert np.all(out["residual"].by_risk <= out["inherent"].by_risk + 1e-9)
         assert np.all(out["inherent"].by_risk >= 0)
 
