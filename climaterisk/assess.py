@@ -201,6 +201,8 @@ def assess(
         raise ScenarioError(problems)
     if trials < 1:
         raise ScenarioError(Problem("", "", "trials", trials, "a number of trials >= 1"))
+    if seed < 0:
+        raise ScenarioError(Problem("", "", "seed", seed, "a seed >= 0"))
     check_drivers(register, scenario)
     if method not in ("mc", "fft", "auto"):
         raise ScenarioError(Problem("", "", "method", method, "mc, fft or auto"))

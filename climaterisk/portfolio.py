@@ -338,9 +338,9 @@ def check_drivers(register: Register, scenario: Scenario) -> None:
                 table = scenario.hazards if section == "hazards" else scenario.drivers
                 if name not in table:
                     problems.append(Problem(
-                        where, section, name, f"{risk.id} models[{i}] needs {name!r}",
-                        f"scenario {scenario.id} to give {section} {name!r} "
-                        f"(it gives: {', '.join(sorted(table))})",
+                        where, section, name, None,
+                        f"a {section[:-1]} {name!r}, which {risk.id} models[{i}] needs "
+                        f"(scenario {scenario.id} gives: {', '.join(sorted(table))})",
                     ))
     if problems:
         raise ScenarioError(problems)

@@ -5,7 +5,7 @@ Exit codes: 0 success; 2 bad input (register, scenario, option), with one line p
 :mod:`.inspect`; what they share (the app, options, error handling) in :mod:`.common`.
 """
 
-from climaterisk.cli import analysis, inspect, quarterly  # noqa: F401  (registers the commands)
+from climaterisk.cli import analysis, inspect, quarterly, workbook  # noqa: F401  (registers the commands)
 from climaterisk.cli.common import app
 
 

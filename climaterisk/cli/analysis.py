@@ -27,6 +27,8 @@ from climaterisk.cli.common import (
     _simulate,
     _store_path,
     app,
+    check_folder,
+    check_output,
     handle_errors,
 )
 from climaterisk.scenarios import available_scenarios, read_scenario
@@ -57,6 +59,7 @@ def assess_cmd(
 
     Example: climaterisk assess --scenario rcp85 --horizon 2030 --horizon 2050 --format json
     """
+    check_output(output)
     json_out = fmt is AssessFormat.json
     extras = json_out and method != "fft"
     result = _simulate(register, scenario, horizon, trials, seed, chunk_size,
@@ -89,6 +92,7 @@ def controls_cmd(
 
     Example: climaterisk controls --scenario rcp45 --horizon 2050
     """
+    check_output(output)
     result = _simulate(register, scenario, horizon, trials, seed, chunk_size,
                        with_controls=True, with_coverage=False)
     if fmt is TextFormat.json:
@@ -116,6 +120,7 @@ def coverage_cmd(
 
     Example: climaterisk coverage --scenario rcp45 --horizon 2030 --horizon 2050
     """
+    check_output(output)
     result = _simulate(register, scenario, horizon, trials, seed, chunk_size,
                        with_controls=False, with_coverage=True)
     if fmt is TextFormat.json:
@@ -183,6 +188,7 @@ def report_cmd(
 
     Example: climaterisk report --scenario rcp45 --compare rcp26,rcp85 --out report/
     """
+    check_folder(out)
     from climaterisk import figures, history, publish, report, review
 
     main, compared = _scenario_runs(scenario, compare, register, horizon, trials, seed, chunk_size)
@@ -236,6 +242,7 @@ def appendix_cmd(
 
     Example: climaterisk appendix --scenario rcp45 --format xlsx --out appendix/
     """
+    check_folder(out)
     from climaterisk import publish, report
 
     main, compared = _scenario_runs(scenario, compare, register, horizon, trials, seed, chunk_size)

@@ -14,7 +14,7 @@ import typer
 
 from climaterisk import render
 from climaterisk.assess import assess
-from climaterisk.errors import ClimateRiskError, InputError, OutputError
+from climaterisk.errors import ClimateRiskError, InputError, OutputError, Problem
 from climaterisk.io import atomic_write, shipped_dir
 from climaterisk.register import load_register
 from climaterisk.scenarios import load_scenario
@@ -76,6 +76,31 @@ class Progress:
     def close(self) -> None:
         if self.shown:
             sys.stderr.write("\n")
+
+
+def check_output(output: Path | None, option: str = "--output") -> None:
+    """Refuse, before any work, an output file that could not be written."""
+    if output is None:
+        return
+    folder = output.parent if str(output.parent) else Path(".")
+    problem = None
+    if str(output) == "" or output.is_dir():
+        problem = "a file name, but this is a folder"
+    elif folder.exists() and not folder.is_dir():
+        problem = f"a file in a folder, but {folder} is a file"
+    elif not folder.exists():
+        problem = f"a file in an existing folder, but folder {folder} does not exist"
+    if problem:
+        raise InputError(Problem("", "", option, str(output), problem))
+
+
+def check_folder(folder: Path, option: str = "--out") -> None:
+    """Refuse, before any work, an output folder that could not be created."""
+    if folder.exists() and not folder.is_dir():
+        raise InputError(Problem("", "", option, str(folder), "a folder, but this is a file"))
+    parent = next((p for p in folder.absolute().parents if p.exists()), None)
+    if parent is not None and not parent.is_dir():
+        raise InputError(Problem("", "", option, str(folder), f"a folder path, but {parent} is a file"))
 
 
 def _emit(text: str, output: Path | None) -> None:

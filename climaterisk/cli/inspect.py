@@ -17,6 +17,7 @@ from climaterisk.cli.common import (
     TextFormat,
     _emit,
     app,
+    check_output,
     handle_errors,
 )
 from climaterisk.register import load_register, resolve_register_path, shipped_registers
@@ -39,6 +40,7 @@ def gaps_cmd(
 
     Example: climaterisk gaps --format markdown
     """
+    check_output(output)
     reg = load_register(register)
     found = graph.find_gaps(reg)
     if fmt is TextFormat.json:
@@ -68,6 +70,7 @@ def graph_cmd(
 
     Example: climaterisk graph --format mermaid --output register.mmd
     """
+    check_output(output)
     g = graph.build_graph(load_register(register))
     exporters = {GraphFormat.dot: graph.to_dot, GraphFormat.mermaid: graph.to_mermaid,
                  GraphFormat.graphml: graph.to_graphml, GraphFormat.json: graph.to_json}
@@ -93,6 +96,7 @@ def register_show_cmd(
 
     Example: climaterisk register show --format markdown
     """
+    check_output(output)
     reg = load_register(register)
     if fmt is TextFormat.json:
         g = graph.build_graph(reg)

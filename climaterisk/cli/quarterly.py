@@ -24,6 +24,7 @@ from climaterisk.cli.common import (
     _simulate,
     _store_path,
     app,
+    check_output,
     handle_errors,
 )
 from climaterisk.errors import InputError, Problem
@@ -113,6 +114,7 @@ def review_cmd(
 
     Example: climaterisk review --quarter 2026Q4 --against 2026Q3
     """
+    check_output(output)
     from climaterisk import history, review
 
     if against_register is not None:

@@ -1,0 +1,88 @@
+"""Commands that meet users where they are: the register as an Excel workbook and back
+(export-xlsx, import-xlsx), and a new register folder to start from (init)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from climaterisk import scaffold, spreadsheet
+from climaterisk.cli.common import app, handle_errors
+from climaterisk.io import atomic_write
+from climaterisk.register import load_register
+
+
+@app.command("export-xlsx")
+@handle_errors
+def export_xlsx_cmd(
+    register: Annotated[str | None, typer.Argument(
+        help="Register folder, or the name of a shipped register (default: kuaishou-2023).",
+    )] = None,
+    out: Annotated[Path, typer.Option(
+        "--out", "-o", help="Workbook to write (.xlsx; written atomically).",
+    )] = Path("register.xlsx"),
+) -> None:
+    """Write the whole register as an Excel workbook, one sheet per entity.
+
+    Sheets: metadata (one row per field of register.yaml), documents, reported_checks, regions,
+    common_events, sites, risks, risk_models, opportunities, opportunity_models, controls,
+    metrics, targets. Headers give units; enumerated columns have drop-down lists. Edit it and
+    read it back with import-xlsx. The register must be valid (see climaterisk validate).
+
+    Example: climaterisk export-xlsx registers/kuaishou-2023 --out register.xlsx
+    """
+    data = spreadsheet.export_xlsx(register)
+    atomic_write(out, data)
+    typer.echo(f"wrote {out}", err=True)
+
+
+@app.command("import-xlsx")
+@handle_errors
+def import_xlsx_cmd(
+    workbook: Annotated[Path, typer.Argument(help="Workbook written by export-xlsx (and edited).")],
+    out: Annotated[Path, typer.Option(
+        "--out", "-o", help="Register folder to write the YAML files into.",
+    )],
+    force: Annotated[bool, typer.Option(
+        "--force", help="Write into a folder that is not empty: overwrite its register files "
+        "(other files are left alone).",
+    )] = False,
+) -> None:
+    """Read a register workbook back into a folder of YAML register files.
+
+    Every problem is reported at once, with its sheet, row and column, and nothing is written
+    unless the register is valid. YAML comments of an earlier register are not kept.
+
+    Example: climaterisk import-xlsx register.xlsx --out my-register
+    """
+    written = spreadsheet.import_xlsx(workbook, out, force=force)
+    reg = load_register(out)
+    typer.echo(
+        f"{out}: wrote {', '.join(p.name for p in written)}; valid register {reg.id} "
+        f"({len(reg.sites)} sites, {len(reg.risks)} risks, {len(reg.opportunities)} opportunities, "
+        f"{len(reg.controls)} controls, {len(reg.metrics)} metrics, {len(reg.targets)} targets)"
+    )
+
+
+@app.command("init")
+@handle_errors
+def init_cmd(
+    folder: Annotated[Path, typer.Argument(help="New register folder (must not exist, or be empty).")],
+    source: Annotated[str | None, typer.Option(
+        "--from", help="Copy this shipped register (see climaterisk registers) or register folder "
+        "instead of the commented skeleton.",
+    )] = None,
+) -> None:
+    """Start a new register folder: a commented skeleton with one example of each entity, or a
+    copy of a shipped register to edit.
+
+    Refuses a folder that already holds files.
+
+    Example: climaterisk init my-register --from kuaishou-2023
+    """
+    written = scaffold.new_register(folder, source)
+    origin = f"a copy of {source}" if source else "the skeleton"
+    typer.echo(f"{folder}: {len(written)} register files from {origin}; edit them, then run "
+               f"climaterisk validate {folder}")

@@ -1,0 +1,710 @@
+"""A catalogue of bad inputs, each refused the same way by the command line.
+
+Every case below breaks one thing in the small test register (or the scenario, an option, the
+output path) and runs the CLI on it. Each must end with exit code 2 (1 for an output that cannot
+be written, which is what the CLI does today), one ``error:`` line per problem naming the file,
+the entry id, the field, the bad value and what was expected, no traceback, and no file written.
+
+``docs/bad-input.md`` shows every case with the exact message the user gets. It is generated
+from this table; after changing a case or a message, regenerate it from the repository root:
+
+    python -m tests.test_bad_inputs
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from climaterisk import io
+from climaterisk.cli import app
+from tests.conftest import register_files, scenario_dict, write_register, write_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "bad-input.md"
+runner = CliRunner()
+
+
+# --------------------------------------------------------------------------- case helpers
+
+
+@dataclass
+class Ctx:
+    """What a case may change: the register's data before it is written, files after."""
+
+    files: dict
+    monkeypatch: pytest.MonkeyPatch
+    after: list[Callable[[Path], None]] = field(default_factory=list)
+
+
+Setup = Callable[[Ctx], None]
+
+
+def _walk(data: object, path: str) -> tuple[object, object]:
+    keys: list[object] = [int(k) if k.isdigit() else k for k in path.split(".")]
+    for key in keys[:-1]:
+        data = data[key]  # type: ignore[index]
+    return data, keys[-1]
+
+
+def edit(file: str, path: str, value: object) -> Setup:
+    """Set ``path`` (dotted, list indices as numbers) of ``file`` to ``value``."""
+    def setup(ctx: Ctx) -> None:
+        parent, key = _walk(ctx.files[file], path)
+        parent[key] = value  # type: ignore[index]
+    return setup
+
+
+def drop(file: str, path: str) -> Setup:
+    def setup(ctx: Ctx) -> None:
+        parent, key = _walk(ctx.files[file], path)
+        del parent[key]  # type: ignore[attr-defined]
+    return setup
+
+
+def rename(file: str, path: str, new: str) -> Setup:
+    def setup(ctx: Ctx) -> None:
+        parent, key = _walk(ctx.files[file], path)
+        parent[new] = parent.pop(key)  # type: ignore[attr-defined]
+    return setup
+
+
+def raw(file: str, content: str | bytes) -> Setup:
+    """Write ``content`` as ``reg/<file>`` after the register is written."""
+    def setup(ctx: Ctx) -> None:
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        ctx.after.append(lambda reg: (reg / file).write_bytes(data))
+    return setup
+
+
+def replace_text(file: str, old: str, new: str) -> Setup:
+    """Replace the first ``old`` in the written ``reg/<file>`` (for YAML the dumper would quote)."""
+    def setup(ctx: Ctx) -> None:
+        def change(reg: Path) -> None:
+            text = (reg / file).read_text(encoding="utf-8")
+            assert old in text, (old, text)
+            (reg / file).write_text(text.replace(old, new, 1), encoding="utf-8")
+        ctx.after.append(change)
+    return setup
+
+
+def after(action: Callable[[Path], None]) -> Setup:
+    def setup(ctx: Ctx) -> None:
+        ctx.after.append(action)
+    return setup
+
+
+def scenario(change: Callable[[dict], None]) -> Setup:
+    """Write ``bad.yaml``: the test scenario with ``change`` applied."""
+    def setup(ctx: Ctx) -> None:
+        data = scenario_dict()
+        change(data)
+        write_scenario(Path("bad.yaml"), data)
+    return setup
+
+
+def steps(*setups: Setup) -> Setup:
+    def setup(ctx: Ctx) -> None:
+        for s in setups:
+            s(ctx)
+    return setup
+
+
+def fifo(reg: Path) -> None:
+    (reg / "risks.yaml").unlink()
+    os.mkfifo(reg / "risks.yaml")
+
+
+def folder_file(reg: Path) -> None:
+    (reg / "risks.yaml").unlink()
+    (reg / "risks.yaml").mkdir()
+
+
+VALIDATE = ("validate", "reg")
+
+
+def assess(*extra: str, scenario_file: str = "scenario.yaml", trials: str = "1000",
+           output: str = "out.json") -> tuple[str, ...]:
+    return ("assess", "--register", "reg", "--scenario", scenario_file, "--trials", trials,
+            *extra, "--output", output)
+
+
+BOMB = "lol: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"l{i}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(9)
+)
+NESTED = "risks: " + "[" * 5000 + "]" * 5000 + "\n"
+ID_RULE = "expected an id: letters, digits"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One bad input: how to make it, the command, and the fragments of each expected line."""
+
+    id: str
+    what: str
+    setup: Setup
+    args: tuple[str, ...]
+    errors: tuple[tuple[str, ...], ...]
+    code: int = 2
+    seconds: float | None = None  # must be refused within this time
+    marks: tuple = ()
+
+
+C = Case
+R, S, K, M, G = "risks.yaml", "sites.yaml", "controls.yaml", "register.yaml", "metrics.yaml"
+NOTHING: Setup = steps()
+
+# --------------------------------------------------------------------------- the catalogue
+
+CASES: list[Case] = [
+    # ---- files and YAML
+    C("yaml-syntax", "YAML syntax error (a colon inside a plain value)",
+      raw(R, "risks:\n  - id: R1\n    title: x: y\n"), VALIDATE,
+      (("reg/risks.yaml", "line 3, column 13", "mapping values are not allowed here",
+        "expected valid YAML"),)),
+    C("yaml-unclosed-bracket", "a `[` never closed",
+      raw(R, "risks: [\n"), VALIDATE,
+      (("reg/risks.yaml", "line 2, column 1", "expected the node content", "expected valid YAML"),)),
+    C("yaml-tab-indent", "indentation with a tab",
+      raw(R, "risks:\n\t- id: R1\n"), VALIDATE,
+      (("reg/risks.yaml", "line 2, column 1", "'\\\\t'", "expected valid YAML"),)),
+    C("yaml-duplicate-key", "the same key twice in one mapping",
+      raw(R, "risks: []\nrisks: []\n"), VALIDATE,
+      (("reg/risks.yaml", "line 2, column 1", "duplicate key 'risks'", "expected valid YAML"),)),
+    C("yaml-two-documents", "two YAML documents in one file",
+      raw(R, "risks: []\n---\nrisks: []\n"), VALIDATE,
+      (("reg/risks.yaml", "line 2, column 1", "expected a single document in the stream but found another",
+        "expected valid YAML"),)),
+    C("yaml-python-object-tag", "a `!!python/object` tag (code execution in unsafe loaders)",
+      raw(R, "!!python/object/apply:os.system [echo hacked]\n"), VALIDATE,
+      (("reg/risks.yaml", "line 1, column 1", "tag !!python/object/apply:os.system is not allowed",
+        "expected valid YAML"),)),
+    C("yaml-custom-tag", "an unknown tag (`!include`)",
+      raw(R, "risks: !include other.yaml\n"), VALIDATE,
+      (("reg/risks.yaml", "line 1, column 8", "tag !include is not allowed", "expected valid YAML"),)),
+    C("yaml-bad-typed-scalar", "an explicit `!!int` on text",
+      raw(R, "risks: !!int many\n"), VALIDATE,
+      (("reg/risks.yaml", "line 1, column 8", "cannot read 'many' as !!int", "expected valid YAML"),)),
+    C("yaml-billion-laughs", "a billion-laughs alias bomb (refused in well under a second)",
+      raw(R, BOMB), VALIDATE,
+      (("reg/risks.yaml", "line 1, column 6", "anchors (&name) are not allowed", "expected valid YAML"),),
+      seconds=1.0),
+    C("yaml-merge-key", "a `<<` merge key",
+      raw(R, "risks:\n  - {id: R1, <<: {title: x}}\n"), VALIDATE,
+      (("reg/risks.yaml", "line 2, column 14", "merge keys (<<) are not allowed", "expected valid YAML"),)),
+    C("yaml-deep-nesting", "lists nested 5000 deep (would overflow the parser's stack)",
+      raw(R, NESTED), VALIDATE,
+      (("reg/risks.yaml", "line 1, column 71", "nested more than 64 deep", "expected valid YAML"),),
+      seconds=1.0),
+    C("yaml-control-character", "a control character (BEL) in the text",
+      raw(R, "risks: a\x07b\n"), VALIDATE,
+      (("reg/risks.yaml", "line 1, column 9", "character U+0007", "printable characters only"),)),
+    C("not-utf8", "a file saved as Latin-1",
+      raw(S, "sites: []  # caf\xe9\n".encode("latin-1")), VALIDATE,
+      (("reg/sites.yaml", "line 1, column 17 (byte 16)", "b'\\xe9\\n'", "expected UTF-8 text"),)),
+    C("utf16", "a file saved as UTF-16 (Windows Notepad 'Unicode')",
+      raw(R, "risks: []\n".encode("utf-16")), VALIDATE,
+      (("reg/risks.yaml", "got 'UTF-16 text'", "expected UTF-8 text"),)),
+    C("file-too-large", "a file over the size limit (lowered to 4000 bytes for the test)",
+      steps(lambda ctx: ctx.monkeypatch.setattr(io, "MAX_FILE_BYTES", 4000),
+            raw(R, "# " + "x" * 5000 + "\n")), VALIDATE,
+      (("reg/risks.yaml", "got '5003 bytes'", "expected a file of at most 4000 bytes"),)),
+    C("empty-file", "an empty risks.yaml",
+      raw(R, ""), VALIDATE,
+      (("reg/risks.yaml", "risks: got None", "expected a value (list of entries)"),)),
+    C("only-comments", "a risks.yaml with only comments",
+      raw(R, "# risks to be added\n# after the workshop\n"), VALIDATE,
+      (("reg/risks.yaml", "risks: got None", "expected a value (list of entries)"),)),
+    C("empty-risk-list", "`risks: []`",
+      raw(R, "risks: []\n"), VALIDATE,
+      (("reg/risks.yaml", "risks: got []", "expected a list of at least 1 item(s)"),)),
+    C("empty-site-list", "`sites: []`",
+      edit(S, "sites", []), VALIDATE,
+      (("reg/sites.yaml", "sites: got []", "expected a list of at least 1 item(s)"),)),
+    C("top-level-list", "a list where the file's mapping is expected",
+      raw(R, "- R1\n- R2\n"), VALIDATE,
+      (("reg/risks.yaml", "got ['R1', 'R2']", "expected a mapping with keys risks"),)),
+    C("null-entry", "an empty entry (`- `) in the list of risks",
+      raw(R, "risks:\n  -\n"), VALIDATE,
+      (("reg/risks.yaml", "entry #1", "got None", "expected a mapping with keys id, title"),)),
+    C("empty-folder", "an empty folder as the register",
+      after(lambda reg: Path("empty").mkdir()), ("validate", "empty"),
+      (("empty/register.yaml", "got None", "expected this file (it is required)"),
+       ("empty/sites.yaml", "got None", "expected this file (it is required)"),
+       ("empty/risks.yaml", "got None", "expected this file (it is required)"))),
+    C("missing-required-file", "risks.yaml missing",
+      after(lambda reg: (reg / R).unlink()), VALIDATE,
+      (("reg/risks.yaml", "got None", "expected this file (it is required)"),)),
+    C("misnamed-file", "controls.yaml saved as control.yaml",
+      after(lambda reg: (reg / K).rename(reg / "control.yaml")), VALIDATE,
+      (("reg/control.yaml", "got 'control.yaml'", "one of the register files",
+        "(did you mean 'controls.yaml'?)"),)),
+    C("directory-for-file", "a folder named risks.yaml",
+      after(folder_file), VALIDATE,
+      (("reg/risks.yaml", "got 'reg/risks.yaml'", "expected a file, but this is a directory"),)),
+    C("fifo-for-file", "a named pipe as risks.yaml (reading it would block forever)",
+      after(fifo), VALIDATE,
+      (("reg/risks.yaml", "got 'reg/risks.yaml'", "expected a regular file"),),
+      marks=(pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes"),)),
+    C("file-for-folder", "a file given as the register folder",
+      NOTHING, ("validate", "somefile.txt"),
+      (("somefile.txt", "got 'somefile.txt'", "expected a register folder, but this is a file"),)),
+    C("missing-folder", "a register folder that does not exist",
+      NOTHING, ("validate", "no/such/register"),
+      (("no/such/register", "got 'no/such/register'", "expected an existing register folder"),)),
+    C("misspelt-shipped-register", "a shipped register's name misspelt",
+      NOTHING, ("validate", "kuaishou-2024"),
+      (("kuaishou-2024", "expected an existing register folder",
+        "(did you mean the shipped register 'kuaishou-2023'?)"),)),
+    # ---- types, missing and unknown fields
+    C("wrong-type", "text where a number is expected",
+      edit(S, "sites.0.replacement_value", "a lot"), VALIDATE,
+      (("reg/sites.yaml", ": a: ", "replacement_value", "got 'a lot'", "expected a finite number >= 0"),)),
+    C("boolean-for-number", "`true` where a rate is expected",
+      edit(S, "sites.1.hazards.flood", True), VALIDATE,
+      (("reg/sites.yaml", ": b: ", "hazards.flood", "got True", "expected a finite number >= 0"),)),
+    C("fraction-for-integer", "3.5 where a 1-5 rating is expected",
+      edit(R, "risks.0.rating.likelihood", 3.5), VALIDATE,
+      (("reg/risks.yaml", ": R1: ", "rating.likelihood", "got 3.5", "expected an integer >= 1 and <= 5"),)),
+    C("yaml-no-is-false", "`owner: no` (YAML reads it as false)",
+      replace_text(R, "owner: Ops", "owner: no"),
+      VALIDATE,
+      (("reg/risks.yaml", ": R1: ", "owner", "got False", "expected a non-empty string"),)),
+    C("missing-field", "a required field left out",
+      drop(R, "risks.0.title"), VALIDATE,
+      (("reg/risks.yaml", ": R1: ", "title", "got None", "expected a value (string)"),)),
+    C("unknown-field", "an optional field misspelt (`efect`)",
+      rename(K, "controls.0.effect", "efect"), VALIDATE,
+      (("reg/controls.yaml", ": C1: ", "efect", "got 'efect'", "no such field",
+        "(did you mean 'effect'?)"),)),
+    C("misspelt-required-field", "a required field misspelt: unknown, and the real one missing",
+      rename(S, "sites.0.replacement_value", "replacment_value"), VALIDATE,
+      (("reg/sites.yaml", ": a: ", "replacment_value", "no such field",
+        "(did you mean 'replacement_value'?)"),
+       ("reg/sites.yaml", ": a: ", "replacement_value", "got None", "expected a value"))),
+    C("unknown-choice", "a value not among the allowed ones",
+      edit(S, "sites.0.kind", "leased"), VALIDATE,
+      (("reg/sites.yaml", ": a: ", "kind", "got 'leased'", "expected one of self_built_dc",
+        "(did you mean 'leased_dc'?)"),)),
+    C("unknown-model-type", "a model type misspelt",
+      edit(R, "risks.0.models.0.type", "site_evnt"), VALIDATE,
+      (("reg/risks.yaml", ": R1: ", "models[0].type", "got 'site_evnt'",
+        "(did you mean 'site_event'?)"),)),
+    C("bad-id", "an id with a space",
+      edit(R, "risks.0.id", "R 1"), VALIDATE,
+      (("reg/risks.yaml", ": R 1: ", "id", "got 'R 1'", ID_RULE),)),
+    C("bad-selector", "a number where a site selector is expected",
+      edit(R, "risks.0.sites", 5), VALIDATE,
+      (("reg/risks.yaml", ": R1: ", "sites", "got 5", "expected `all`, a list of site ids"),)),
+    C("quantity-without-value", "`{value, source}` with the value left out",
+      edit(S, "sites.0.replacement_value", {"source": "doc: p. 1"}), VALIDATE,
+      (("reg/sites.yaml", ": a: ", "replacement_value.value", "got None",
+        "expected a value: a finite number >= 0"),)),
+    C("bad-source", "a source that is neither a document reference nor an assumption",
+      edit(R, "risks.0.models.0.damage.source", "bogus"), VALIDATE,
+      (("reg/risks.yaml", ": R1: ", "models[0].damage.source", "got 'bogus'",
+        '"<document-id>: <page or table>" or "assumption: <basis>"'),)),
+    C("undeclared-document", "a source citing a document register.yaml does not declare",
+      edit(R, "risks.0.models.0.damage.source", "dco: p. 1"), VALIDATE,
+      (("reg/risks.yaml", ": R1: ", "models[0].damage.source", "got 'dco: p. 1'",
+        "a document of register.yaml (doc)", "(did you mean 'doc'?)"),)),
+    # ---- ids and references
+    C("duplicate-id", "two risks with the same id",
+      edit(R, "risks.1.id", "R1"), VALIDATE,
+      (("reg/risks.yaml", ": R1: ", "id", "got 'R1'", "expected a risk id not used before in the file"),)),
+    C("duplicate-site-id", "two sites with the same id",
+      edit(S, "sites.1.id", "a"), VALIDATE,
+      (("reg/sites.yaml", ": a: ", "id", "got 'a'", "expected a site id not used before in the file"),)),
+    C("dangling-control", "a risk naming a control that does not exist",
+      edit(R, "risks.0.controls.2", "C11"), VALIDATE,
+      (("reg/risks.yaml", ": R1: ", "controls", "got 'C11'", "expected the id of a control",
+        "(did you mean 'C1'?)"),)),
+    C("dangling-region", "a site in a region that does not exist",
+      edit(S, "sites.1.region", "nort"), VALIDATE,
+      (("reg/sites.yaml", ": b: ", "region", "got 'nort'", "expected the id of a region (north, south)",
+        "(did you mean 'north'?)"),)),
+    C("dangling-site", "a risk naming a site that does not exist (one line, not two)",
+      edit(R, "risks.0.sites", ["zz"]), VALIDATE,
+      (("reg/risks.yaml", ": R1: ", "sites", "got 'zz'", "expected the id of a site (a, b, c)"),)),
+    C("dangling-metric", "a carbon model naming a metric that does not exist",
+      edit(R, "risks.2.models.1.emissions", ["scope9"]), VALIDATE,
+      (("reg/risks.yaml", ": R3: ", "models[1].emissions", "got 'scope9'", "expected the id of a metric",
+        "(did you mean 'scope1'?)"),)),
+    C("dangling-target-metric", "a target tracking a metric that does not exist",
+      edit(G, "targets.0.metric", "scope2"), VALIDATE,
+      (("reg/metrics.yaml", ": T1: ", "metric", "got 'scope2'", "expected the id of a metric",
+        "(did you mean 'scope1'?)"),)),
+    C("unknown-hazard", "a model for a hazard no site or region has a rate for",
+      edit(R, "risks.0.models.0.hazard", "flod"), VALIDATE,
+      (("reg/risks.yaml", ": R1: ", "models[0].hazard", "got 'flod'", "flood, storm",
+        "(did you mean 'flood'?)"),)),
+    C("no-controls-declared", "controls.yaml with `controls: []` while risks name controls",
+      edit(K, "controls", []), VALIDATE,
+      tuple(("reg/risks.yaml", f": {r}: ", "controls", f"got '{c}'", "the id of a control (none declared)")
+            for r, c in (("R1", "C1"), ("R1", "C2"), ("R1", "C3"), ("R2", "C4"), ("R3", "C5")))),
+    # ---- numbers
+    C("p5-above-p95", "an interval with p5 > p95",
+      edit(R, "risks.0.models.0.damage.p5", 0.5), VALIDATE,
+      (("reg/risks.yaml", ": R1: ", "models[0].damage.p95", "got 0.2", "expected p95 > p5 (0.5)"),)),
+    C("p5-equals-p95", "an interval with p5 = p95",
+      edit(R, "risks.0.models.0.downtime_days.p5", 5.0), VALIDATE,
+      (("reg/risks.yaml", ": R1: ", "models[0].downtime_days.p95", "got 5.0", "expected p95 > p5 (5)"),)),
+    C("p5-zero", "an interval starting at 0 (a lognormal needs p5 > 0)",
+      edit(R, "risks.2.models.0.severity.p5", 0), VALIDATE,
+      (("reg/risks.yaml", ": R3: ", "models[0].severity.p5", "got 0", "expected a finite number > 0"),)),
+    C("negative-rate", "a negative event rate",
+      edit(R, "risks.2.models.0.rate", -0.1), VALIDATE,
+      (("reg/risks.yaml", ": R3: ", "models[0].rate", "got -0.1", "expected a finite number >= 0"),)),
+    C("negative-money", "a negative replacement value (with its source)",
+      edit(S, "sites.0.replacement_value.value", -1000.0), VALIDATE,
+      (("reg/sites.yaml", ": a: ", "replacement_value", "got -1000.0", "expected a finite number >= 0"),)),
+    C("fraction-above-one", "a control effect of 1.5 (150 %)",
+      edit(K, "controls.0.effect.frequency.value", 1.5), VALIDATE,
+      (("reg/controls.yaml", ": C1: ", "effect.frequency", "got 1.5",
+        "expected a finite number >= 0 and <= 1"),)),
+    C("fraction-below-zero", "a negative footprint",
+      edit(S, "regions.0.common_events.0.footprint.value", -0.2), VALIDATE,
+      (("reg/sites.yaml", ": north: ", "common_events[0].footprint", "got -0.2",
+        "expected a finite number >= 0 and <= 1"),)),
+    C("percent-for-fraction", "a damage fraction written as a percentage (30 for 0.3)",
+      edit(R, "risks.0.models.0.damage.p95", 30), VALIDATE,
+      (("reg/risks.yaml", ": R1: ", "models[0].damage.p95", "got 30",
+        "expected a finite number > 0 and <= 1"),)),
+    C("share-low-above-high", "a uniform share with low > high",
+      edit(R, "risks.2.models.1.exposed_share.low", 0.5), VALIDATE,
+      (("reg/risks.yaml", ": R3: ", "models[1].exposed_share.high", "got 0.3",
+        "expected high >= low (0.5)"),)),
+    C("nan", "`.nan` as a rate",
+      edit(S, "sites.1.hazards.flood.value", float("nan")), VALIDATE,
+      (("reg/sites.yaml", ": b: ", "hazards.flood", "got nan", "finite, |x| <= 1e+15"),)),
+    C("infinity", "`.inf` as a value",
+      edit(S, "sites.2.interruption_cost_per_day.value", float("inf")), VALIDATE,
+      (("reg/sites.yaml", ": c: ", "interruption_cost_per_day", "got inf", "finite, |x| <= 1e+15"),)),
+    C("minus-infinity", "`-.inf` as a target value",
+      edit(G, "targets.0.target.value", float("-inf")), VALIDATE,
+      (("reg/metrics.yaml", ": T1: ", "target.value", "got -inf", "finite, |x| <= 1e+15"),)),
+    C("absurd-magnitude", "1e16 as a replacement value (over 1e15: a typo)",
+      edit(S, "sites.0.replacement_value.value", 1e16), VALIDATE,
+      (("reg/sites.yaml", ": a: ", "replacement_value", "got 1e+16", "finite, |x| <= 1e+15"),)),
+    C("huge-integer", "an integer of 400 digits (too large even for a float)",
+      edit(S, "sites.0.replacement_value.value", 10**400), VALIDATE,
+      (("reg/sites.yaml", ": a: ", "replacement_value", "got 1000000", "finite, |x| <= 1e+15"),)),
+    C("latitude-out-of-range", "a latitude of 200",
+      edit(S, "sites.0.location", {"lat": 200, "lon": 116.4}), VALIDATE,
+      (("reg/sites.yaml", ": a: ", "location.lat", "got 200", "expected a finite number >= -90 and <= 90"),)),
+    # ---- dates
+    C("date-wrong-form", "a date written 31/12/2020",
+      edit(M, "as_of", "31/12/2020"), VALIDATE,
+      (("reg/register.yaml", "as_of", "got '31/12/2020'", "expected a date YYYY-MM-DD"),)),
+    C("date-no-such-day", "30 February, unquoted (YAML reads it as a date)",
+      replace_text(M, "as_of: '2020-12-31'", "as_of: 2020-02-30"), VALIDATE,
+      (("reg/register.yaml", "as_of", "got '2020-02-30'", "a date YYYY-MM-DD that exists",
+        "day is out of range for month"),)),
+    C("date-as-number", "a date written 20201231",
+      edit(K, "controls.0.last_tested", 20200601), VALIDATE,
+      (("reg/controls.yaml", ": C1: ", "last_tested", "got 20200601", "expected a date YYYY-MM-DD"),)),
+    C("period-reversed", "a reporting period ending before it starts",
+      edit(M, "reporting_period.end", "2019-12-31"), VALIDATE,
+      (("reg/register.yaml", "reporting_period.end", "got '2019-12-31'",
+        "expected a date on or after start (2020-01-01)"),)),
+    # ---- consistency rules
+    C("rto-longer-than-mtpd", "an RTO longer than the MTPD",
+      edit(S, "sites.0.rto_days.value", 5.0), VALIDATE,
+      (("reg/sites.yaml", ": a: ", "rto_days", "got 5.0", "an RTO no longer than the MTPD (3 days)"),)),
+    C("effective-before-planned", "a control effective before the year it was planned",
+      edit(K, "controls.2.planned_on", "2041-05-01"), VALIDATE,
+      (("reg/controls.yaml", ": C3: ", "effective_year", "got 2040",
+        "a year on or after the year it was planned (planned_on 2041-05-01)"),)),
+    C("planned-without-year", "a planned control with no effective_year",
+      drop(K, "controls.2.effective_year"), VALIDATE,
+      (("reg/controls.yaml", ": C3: ", "effective_year", "got None",
+        "expected the year a planned control takes effect"),)),
+    C("retired-before-effective", "a control retired before it took effect",
+      steps(edit(K, "controls.0.status", "retired"), edit(K, "controls.0.effective_year", 2030),
+            edit(K, "controls.0.retired_year", 2025)), VALIDATE,
+      (("reg/controls.yaml", ": C1: ", "retired_year", "got 2025",
+        "expected a year on or after effective_year (2030)"),)),
+    C("transfer-without-limit", "insurance (a transfer control) with no limit",
+      drop(K, "controls.2.effect.limit"), VALIDATE,
+      (("reg/controls.yaml", ": C3: ", "effect.limit", "got None",
+        "a limit per event for a transfer control"),)),
+    C("horizons-out-of-order", "a medium term after the long term",
+      edit(M, "horizons.medium", 2060), VALIDATE,
+      (("reg/register.yaml", "horizons", "'medium': 2060", "short <= medium <= long"),)),
+    C("ifrs-type-mismatch", "a physical risk typed as a transition risk",
+      edit(R, "risks.0.ifrs_s2_type", "transition"), VALIDATE,
+      (("reg/risks.yaml", ": R1: ", "ifrs_s2_type", "got 'transition'",
+        "expected physical for category physical_acute"),)),
+    C("certified-without-expiry", "an ISO 22301 certificate with no expiry date",
+      edit(S, "sites.0.iso22301.valid_until", None), VALIDATE,
+      (("reg/sites.yaml", ": a: ", "iso22301.valid_until", "got None", "the certificate's expiry date"),)),
+    C("missing-electricity-price", "a cooling model with no electricity price",
+      drop(M, "parameters.electricity_price"), VALIDATE,
+      (("reg/register.yaml", "parameters.electricity_price", "got None",
+        "an electricity price (needed by R2 models[0]: cooling_energy)"),)),
+    C("currency-code", "a currency that is not an ISO 4217 code",
+      edit(M, "currency", "euro"), VALIDATE,
+      (("reg/register.yaml", "currency", "got 'euro'", "an ISO 4217 code"),)),
+    C("format-version", "a format version this tool does not know",
+      edit(M, "format_version", 2), VALIDATE,
+      (("reg/register.yaml", "format_version", "got 2", "expected an integer >= 1 and <= 1"),)),
+    # ---- scenarios and horizons
+    C("unknown-scenario", "a scenario name misspelt",
+      NOTHING, assess(scenario_file="rcp4.5"),
+      (("scenario: got 'rcp4.5'", "expected a shipped scenario (rcp26, rcp45, rcp85)",
+        "(did you mean 'rcp45'?)"),)),
+    C("empty-scenario-name", "`--scenario ''`",
+      NOTHING, assess(scenario_file=""),
+      (("scenario: got ''", "expected a scenario id"),)),
+    C("missing-scenario-file", "a scenario file that does not exist",
+      NOTHING, assess(scenario_file="rcp45.yml"),
+      (("rcp45.yml", "got 'rcp45.yml'", "expected an existing file"),)),
+    C("scenario-is-folder", "a folder given as the scenario",
+      after(lambda reg: Path("scenarios").mkdir()), assess(scenario_file="scenarios"),
+      (("scenarios", "got 'scenarios'", "expected a file, but this is a directory"),)),
+    C("horizon-after-scenario", "a horizon after the scenario's last year",
+      NOTHING, assess("--horizon", "2100"),
+      (("scenario.yaml", "horizon", "got 2100", "expected a year from 2020 to 2060"),)),
+    C("horizon-before-scenario", "a horizon before the scenario's first year",
+      NOTHING, assess("--horizon", "1990"),
+      (("scenario.yaml", "horizon", "got 1990", "expected a year from 2020 to 2060"),)),
+    C("scenario-malformed-yaml", "a scenario file that is not valid YAML",
+      after(lambda reg: Path("bad.yaml").write_text("id: [\n", encoding="utf-8")),
+      assess(scenario_file="bad.yaml"),
+      (("bad.yaml", "line 2, column 1", "expected valid YAML"),)),
+    C("scenario-unknown-field", "a scenario field misspelt",
+      scenario(lambda d: d.__setitem__("nmae", d.pop("name"))), assess(scenario_file="bad.yaml"),
+      (("bad.yaml", "nmae", "no such field", "(did you mean 'name'?)"),
+       ("bad.yaml", "name", "got None", "expected a value (string)"))),
+    C("scenario-one-year", "a driver given for one year only",
+      scenario(lambda d: d["drivers"]["policy_stringency"].__setitem__("values", {2020: 1.0})),
+      assess(scenario_file="bad.yaml"),
+      (("bad.yaml", "drivers.policy_stringency.values", "got {2020: 1.0}",
+        "values for at least two years"),)),
+    C("scenario-no-baseline", "a driver whose years miss the baseline year",
+      scenario(lambda d: d["drivers"]["policy_stringency"].__setitem__("values", {2030: 1.0, 2040: 2.0})),
+      assess(scenario_file="bad.yaml"),
+      (("bad.yaml", "drivers.policy_stringency.values", "got [2030, 2040]",
+        "years that include the baseline year 2020"),)),
+    C("scenario-negative-multiplier", "a negative hazard multiplier",
+      scenario(lambda d: d["hazards"]["flood"]["frequency"]["values"].__setitem__(2030, -1.0)),
+      assess(scenario_file="bad.yaml"),
+      (("bad.yaml", "hazards.flood.frequency.values", "2030: -1.0", "values >= 0"),)),
+    C("scenario-nan", "`.nan` in a scenario series",
+      scenario(lambda d: d["drivers"]["policy_stringency"]["values"].__setitem__(2050, float("nan"))),
+      assess(scenario_file="bad.yaml"),
+      (("bad.yaml", "drivers.policy_stringency.values.2050", "got nan", "finite, |x| <= 1e+15"),)),
+    C("scenario-no-series", "a scenario with no drivers and no hazards",
+      scenario(lambda d: d.update(drivers={}, hazards={})), assess(scenario_file="bad.yaml"),
+      (("bad.yaml", "drivers", "got {}", "at least one driver or hazard series"),)),
+    C("scenario-missing-driver", "a scenario without a driver the register uses",
+      scenario(lambda d: d["drivers"].pop("local_warming_c")), assess(scenario_file="bad.yaml"),
+      (("bad.yaml", "drivers: local_warming_c", "a driver 'local_warming_c', which R2 models[0] needs",
+        "gives: carbon_price_usd_t, policy_stringency"),)),
+    C("scenario-zero-baseline", "a ratio driver that is 0 in the baseline year",
+      scenario(lambda d: d["drivers"]["policy_stringency"]["values"].__setitem__(2020, 0.0)),
+      assess(scenario_file="bad.yaml"),
+      (("bad.yaml", "policy_stringency", "values.2020", "got 0.0", "a non-zero baseline value"),)),
+    C("validate-bad-scenario", "`validate --scenario` with a broken scenario file",
+      scenario(lambda d: d.__setitem__("baseline_year", "2020ish")),
+      ("validate", "reg", "--scenario", "bad.yaml"),
+      (("bad.yaml", "baseline_year", "got '2020ish'", "expected an integer >= 1900 and <= 2100"),)),
+    # ---- options
+    C("trials-zero", "`--trials 0`",
+      NOTHING, assess(trials="0"),
+      (("Invalid value for '--trials'", "greater than or equal to 1"),)),
+    C("trials-negative", "`--trials -5`",
+      NOTHING, assess(trials="-5"),
+      (("Invalid value for '--trials'", "greater than or equal to 1"),)),
+    C("trials-not-a-number", "`--trials many`",
+      NOTHING, assess(trials="many"),
+      (("Invalid value for '--trials'", "valid integer"),)),
+    C("chunk-size-zero", "`--chunk-size 0`",
+      NOTHING, assess("--chunk-size", "0"),
+      (("Invalid value for '--chunk-size'", "greater than or equal to 1"),)),
+    C("unknown-format", "`--format xml`",
+      NOTHING, assess("--format", "xml"),
+      (("Invalid value for '--format'", "'xml' is not one of"),)),
+    C("seed-negative", "`--seed -1`",
+      NOTHING, assess("--seed", "-1"),
+      (("seed", "got -1", ">= 0"),)),
+    # ---- outputs: refused before any work
+    C("output-under-a-file", "`--output` into a path whose folder is a regular file",
+      NOTHING, assess(output="somefile.txt/out.json"),
+      (("--output", "somefile.txt/out.json", "somefile.txt is a file"),)),
+    C("output-missing-folder", "`--output` into a folder that does not exist",
+      NOTHING, assess(output="missing/out.json"),
+      (("--output", "missing/out.json", "folder missing does not exist"),)),
+    C("output-is-a-folder", "`--output` naming an existing folder",
+      after(lambda reg: Path("results").mkdir()), assess(output="results"),
+      (("--output", "results", "this is a folder"),)),
+]
+
+
+# --------------------------------------------------------------------------- running a case
+
+
+def prepare(case: Case, files: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In the current folder: the register ``reg``, ``scenario.yaml``, ``somefile.txt``, then the
+    case's changes."""
+    write_scenario(Path("scenario.yaml"), scenario_dict())
+    Path("somefile.txt").write_text("not a folder\n", encoding="utf-8")
+    ctx = Ctx(files, monkeypatch)
+    case.setup(ctx)
+    reg = write_register(Path("reg"), ctx.files)
+    for action in ctx.after:
+        action(reg)
+
+
+def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if not p.is_fifo()}
+
+
+def error_lines(output: str) -> list[str]:
+    """The problem lines: ``error: ...`` from climaterisk, ``Error: ...`` from option parsing."""
+    return [line for line in output.splitlines() if line.lower().startswith("error:")]
+
+
+def run(case: Case) -> tuple[object, float]:
+    start = time.perf_counter()
+    result = runner.invoke(app, list(case.args))
+    return result, time.perf_counter() - start
+
+
+def doc_cell(lines: list[str]) -> str:
+    """The lines as code spans (literal text), one per line of the table cell."""
+    def span(line: str) -> str:
+        line = line.replace("|", "\\|")
+        return f"`` {line} ``" if "`" in line else f"`{line}`"
+    return "<br>".join(span(line) for line in lines)
+
+
+def doc_rows() -> dict[str, str]:
+    """Case id -> message cell of docs/bad-input.md."""
+    rows = {}
+    for line in DOC.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in re.split(r"(?<!\\)\|", line)]
+        if len(cells) == 7 and re.fullmatch(r"`[^`]+`", cells[1]):
+            rows[cells[1].strip("`")] = cells[5]
+    return rows
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def test_the_catalogue_is_large_and_ids_are_unique():
+    ids = [case.id for case in CASES]
+    assert len(ids) == len(set(ids))
+    assert len(ids) >= 45
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.id, marks=c.marks) for c in CASES])
+def test_bad_input_is_refused_cleanly(case: Case, tmp_path, monkeypatch, mini_files):
+    monkeypatch.chdir(tmp_path)
+    prepare(case, mini_files, monkeypatch)
+    before = snapshot(tmp_path)
+    result, seconds = run(case)
+    out = result.output
+    clean = result.exception is None or isinstance(result.exception, SystemExit)
+    assert clean and "Traceback" not in out, f"{case.id}: {result.exception!r}\n{out}"
+    assert result.exit_code == case.code, out
+    lines = error_lines(out)
+    assert len(lines) == len(case.errors), f"{case.id}: expected {len(case.errors)} line(s):\n{out}"
+    for line, fragments in zip(lines, case.errors, strict=True):
+        for fragment in fragments:
+            assert fragment in line, f"{case.id}: {fragment!r} not in\n{line}"
+    if case.code == 2 and not lines[0].startswith("Error:"):
+        assert f"{len(lines)} problem(s); nothing was written." in out
+    assert snapshot(tmp_path) == before, f"{case.id}: a file was written or changed"
+    if case.seconds is not None:
+        assert seconds < case.seconds, f"{case.id}: took {seconds:.2f} s"
+    assert doc_rows().get(case.id) == doc_cell(lines), (
+        f"docs/bad-input.md is stale for {case.id}: run `python -m tests.test_bad_inputs`"
+    )
+
+
+def test_the_document_lists_every_case():
+    rows = doc_rows()
+    assert sorted(rows) == sorted(case.id for case in CASES)
+
+
+# --------------------------------------------------------------------------- the document
+
+
+def _command(args: tuple[str, ...]) -> str:
+    shown = " ".join(a if a and " " not in a else repr(a) for a in args)
+    return f"`climaterisk {shown}`"
+
+
+def write_doc() -> None:
+    """Run every case in a scratch folder and write docs/bad-input.md with what the user sees."""
+    rows = []
+    here = Path.cwd()
+    for case in CASES:
+        with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as mp:
+            os.chdir(tmp)
+            try:
+                if case.id == "fifo-for-file" and not hasattr(os, "mkfifo"):
+                    continue
+                prepare(case, copy.deepcopy(register_files()), mp)
+                result, _ = run(case)
+                lines = error_lines(result.output)
+                if result.exception is not None and not isinstance(result.exception, SystemExit):
+                    lines = [f"(today: a traceback, {type(result.exception).__name__}: "
+                             f"{result.exception}; see the note below)"]
+            finally:
+                os.chdir(here)
+        code = result.exit_code
+        what = case.what.replace("|", "\\|")
+        rows.append(f"| `{case.id}` | {what} | {_command(case.args)} | {code} | {doc_cell(lines)} |")
+    text = DOC_HEAD + "\n".join(rows) + "\n" + DOC_TAIL
+    DOC.write_text(text, encoding="utf-8")
+    print(f"wrote {DOC} ({len(rows)} cases)")
+
+
+DOC_HEAD = """# Bad input: what the tool says
+
+`climaterisk` refuses bad input before it computes anything: it exits with code **2** and prints
+one line per problem, each naming the file, the entry (the id of the risk, site, control, ...),
+the field, the value it found and what it expected. It never prints a traceback and never
+writes a file when the input is bad. All problems in the register's files are reported at once;
+rules that relate fields or files to each other (references, p5 < p95, RTO <= MTPD, ...) are
+checked once every file reads correctly.
+
+The table below is the catalogue kept by `tests/test_bad_inputs.py`: every row is a test, run on
+a small register in a folder `reg/` with a scenario `scenario.yaml`. The message column is what
+the command printed (the final "N problem(s); nothing was written." line is left out).
+Regenerate it with `python -m tests.test_bad_inputs` after changing a message.
+
+Exit codes: 0 success, 2 bad input, 1 an output that could not be written (the computation was
+fine; the file was not written and an earlier file of that name is left as it was).
+
+| case | what is wrong | command | exit | message |
+|---|---|---|---|---|
+"""
+
+DOC_TAIL = """
+## Notes
+
+- Option errors (`--trials 0`, `--format xml`) are reported by the option parser, with its own
+  `Error:` wording and a usage line.
+- `--seed -1` ends today with a traceback (numpy refuses negative seeds); the test is marked as
+  an expected failure until the command checks the seed.
+- Size limit: an input file may have at most 5,000,000 bytes (`climaterisk.io.MAX_FILE_BYTES`;
+  the test lowers it to 4,000). YAML anchors and aliases, merge keys, tags other than the
+  standard ones, and nesting deeper than 64 levels are refused, so an alias bomb costs nothing.
+"""
+
+
+if __name__ == "__main__":
+    write_doc()
