@@ -11,6 +11,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import platform
@@ -174,6 +175,8 @@ def assess(
     with_coverage: bool = True,
     workers: int = 1,
     method: str = "mc",
+    engine: str = "local",
+    scheduler: str | None = None,
 ) -> Assessment:
     """Simulate inherent and residual annual losses of ``register`` under ``scenario``.
 
@@ -187,6 +190,10 @@ def assess(
     ``method="fft"`` computes the loss distributions exactly (discretisation and FFT, see
     :mod:`climaterisk.exact`) instead of sampling: no standard error, no per-trial samples, no
     control values or simulated coverage. ``"auto"`` uses it when none of those is asked for.
+
+    ``engine="dask"`` computes the chunks on a Dask cluster (``scheduler`` address, or a
+    ``LocalCluster`` of ``workers`` processes) with the same numbers as the local engine; the
+    simulated ISO 22301 exposure coverage is then not computed.
     """
     if isinstance(scenario, str):
         scenario = load_scenario(scenario)
@@ -204,6 +211,10 @@ def assess(
     if seed < 0:
         raise ScenarioError(Problem("", "", "seed", seed, "a seed >= 0"))
     check_drivers(register, scenario)
+    if engine not in ("local", "dask"):
+        raise ScenarioError(Problem("", "", "engine", engine, "local or dask"))
+    if engine == "dask":
+        with_coverage = False
     if method not in ("mc", "fft", "auto"):
         raise ScenarioError(Problem("", "", "method", method, "mc, fft or auto"))
     if method == "auto":
@@ -223,25 +234,35 @@ def assess(
                           for c in sorted(register.controls, key=lambda c: c.id)], strict=True)]
         if with_controls else None
     )
-    for i, year in enumerate(years):
-        portfolio = compile_portfolio(register, scenario, year)
-        base = [inherent_config(portfolio), controls_config(register, portfolio)]
-        extra = control_value.without_configs(register, portfolio) if with_controls else []
-        observer = (coverage.ExposureObserver(register, portfolio, base, trials, year)
-                    if with_coverage else None)
-        done_before = i * trials
-        report = (lambda k, d=done_before: progress(d + k, trials * len(years))) if progress else None
-        samples = simulate(portfolio, [*base, *extra], trials, seed, chunk_trials, report,
-                           totals_only={c.name for c in extra},
-                           observers=[observer] if observer else [], workers=n_workers,
-                           keep=keep_samples)
-        result = _summarise_year(register, portfolio, samples, labels.get(year, ""), keep_samples)
-        result.exposure_coverage = observer.results() if observer else None
-        results.append(result)
-        for value in values or []:
-            value.benefits.append(control_value.benefit(
-                year, samples["residual"], samples[control_value.WITHOUT + value.id], value.annual_cost))
-    manifest = build_manifest(register, scenario, trials, seed, chunk_trials, method)
+    from climaterisk import cluster
+
+    context = cluster.client(scheduler, workers) if engine == "dask" else contextlib.nullcontext()
+    with context as dask_client:
+        for i, year in enumerate(years):
+            portfolio = compile_portfolio(register, scenario, year)
+            base = [inherent_config(portfolio), controls_config(register, portfolio)]
+            extra = control_value.without_configs(register, portfolio) if with_controls else []
+            observer = (coverage.ExposureObserver(register, portfolio, base, trials, year)
+                        if with_coverage else None)
+            done_before = i * trials
+            report = ((lambda k, d=done_before: progress(d + k, trials * len(years))) if progress
+                      else None)
+            totals = {c.name for c in extra}
+            if dask_client is not None:
+                samples = cluster.simulate_on(dask_client, portfolio, [*base, *extra], trials, seed,
+                                              chunk_trials, report, totals, keep_samples)
+            else:
+                samples = simulate(portfolio, [*base, *extra], trials, seed, chunk_trials, report,
+                                   totals_only=totals, observers=[observer] if observer else [],
+                                   workers=n_workers, keep=keep_samples)
+            result = _summarise_year(register, portfolio, samples, labels.get(year, ""), keep_samples)
+            result.exposure_coverage = observer.results() if observer else None
+            results.append(result)
+            for value in values or []:
+                value.benefits.append(control_value.benefit(
+                    year, samples["residual"], samples[control_value.WITHOUT + value.id],
+                    value.annual_cost))
+    manifest = build_manifest(register, scenario, trials, seed, chunk_trials, method, engine)
     return Assessment(register, scenario, trials, seed, chunk_trials, results, manifest, values)
 
 
@@ -307,7 +328,7 @@ def _exact_year(register: Register, portfolio: Portfolio, label: str) -> Horizon
 
 def build_manifest(
     register: Register, scenario: Scenario, trials: int, seed: int, chunk_trials: int,
-    method: str = "mc",
+    method: str = "mc", engine: str = "local",
 ) -> dict:
     """What an auditor needs to reproduce a run: versions, input hashes, seed, trials."""
     inputs = {f"{register.path.name}/{name}": digest for name, digest in register.file_hashes.items()}
@@ -321,6 +342,7 @@ def build_manifest(
         "register_path": str(register.path),
         "scenario_path": str(scenario.path) if scenario.path else None,
         "method": method,
+        "engine": engine,
         "seed": seed,
         "trials": trials,
         "chunk_trials": chunk_trials,

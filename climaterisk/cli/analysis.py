@@ -50,6 +50,13 @@ def assess_cmd(
         help="mc: Monte Carlo; fft: exact distributions by FFT (no sampling noise; no control "
         "values or coverage in JSON); auto: fft when those are not needed.",
     )] = "mc",
+    engine: Annotated[str, typer.Option(
+        help="local, or dask to run the trial blocks on a Dask cluster (pip install "
+        "'climaterisk[dask]'); the numbers are the same.",
+    )] = "local",
+    scheduler: Annotated[str | None, typer.Option(
+        help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: a local cluster).",
+    )] = None,
     output: OutputOpt = None,
 ) -> None:
     """Simulate inherent and residual annual losses under a climate scenario.
@@ -63,7 +70,8 @@ def assess_cmd(
     json_out = fmt is AssessFormat.json
     extras = json_out and method != "fft"
     result = _simulate(register, scenario, horizon, trials, seed, chunk_size,
-                       with_controls=extras, with_coverage=extras, workers=workers, method=method)
+                       with_controls=extras, with_coverage=extras, workers=workers, method=method,
+                       engine=engine, scheduler=scheduler)
     if json_out:
         text = render.to_json(result.to_dict())
     elif fmt is AssessFormat.csv:

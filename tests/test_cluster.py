@@ -1,0 +1,37 @@
+"""The Dask engine on a LocalCluster gives the local engine's numbers, bit for bit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from climaterisk import assess, load_register, load_scenario
+
+pytest.importorskip("dask.distributed")
+
+
+def test_dask_local_cluster_matches_local_engine(mini_register_path, mini_scenario_path):
+    reg, sc = load_register(mini_register_path), load_scenario(mini_scenario_path)
+    common = {"trials": 7_500, "seed": 3, "chunk_trials": 2_000, "keep_samples": True,
+              "with_coverage": False}
+    local = assess(reg, sc, **common)
+    remote = assess(reg, sc, engine="dask", workers=2, **common)
+    for a, b in zip(local.horizons, remote.horizons, strict=True):
+        assert a.to_dict() == b.to_dict()
+        for basis in ("inherent", "residual"):
+            assert np.array_equal(a.samples[basis].by_risk, b.samples[basis].by_risk)
+            assert np.array_equal(a.samples[basis].total, b.samples[basis].total)
+    assert [c.to_dict() for c in local.controls] == [c.to_dict() for c in remote.controls]
+    assert remote.manifest["engine"] == "dask"
+
+
+def test_unreachable_scheduler_is_a_clear_error(mini_register_path, mini_scenario_path):
+    from typer.testing import CliRunner
+
+    from climaterisk.cli import app
+
+    result = CliRunner().invoke(app, ["assess", "--register", str(mini_register_path), "--scenario",
+                                      str(mini_scenario_path), "--engine", "dask", "--scheduler",
+                                      "tcp://127.0.0.1:1", "--trials", "1000"])
+    assert result.exit_code == 2
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:1" in result.output
