@@ -45,8 +45,9 @@ def certification_coverage(register: Register, year: int | None = None) -> list[
     """Certified share of sites by kind (and ``all``), by count and by replacement value."""
     rows = []
     kinds = sorted({s.kind for s in register.sites})
+    ordered = sorted(register.sites, key=lambda s: s.id)  # the file's order must not matter
     for kind in [*kinds, "all"]:
-        sites = [s for s in register.sites if kind in ("all", s.kind)]
+        sites = [s for s in ordered if kind in ("all", s.kind)]
         cert = [s for s in sites if certified_in(register, s, year)]
         value = sum(s.replacement_value for s in sites)
         cert_value = sum(s.replacement_value for s in cert)

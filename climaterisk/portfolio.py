@@ -203,7 +203,7 @@ def compile_portfolio(register: Register, scenario: Scenario, year: int) -> Port
 
     groups = []
     for region in sorted(register.regions, key=lambda r: r.id):
-        for event in sorted(region.common_events, key=lambda e: e.hazard):
+        for event in sorted(region.common_events, key=lambda e: (e.hazard, e.rate, e.footprint)):
             members = sorted(
                 j for (hz, j) in link_of if hz == event.hazard and sites[j].region == region.id
             )
@@ -268,7 +268,8 @@ def controls_config(
     Reductions of several controls on one link multiply: ``keep = prod(1 - frequency)``,
     ``sev_a = prod(1 - severity)``, ``sev_b = prod(1 - downtime)``. Transfer controls add one
     insurance layer each (deductible, limit per event), each recovering from the loss after
-    reductions, like the layers of an insurance tower. A control acts only on the components
+    reductions, like the layers of an insurance tower; overlapping layers recover their
+    overlap once (:func:`merge_layers`). A control acts only on the components
     it names (``components``) and at the sites it is limited to. Opportunities are not mitigated.
     """
     skip = set(exclude)
@@ -299,6 +300,7 @@ def controls_config(
             sev_b[i] *= 1.0 - ctrl.downtime
             if ctrl.type == "transfer":
                 layers[i].append((ctrl.deductible, ctrl.limit))
+    layers = [merge_layers(row) for row in layers]
     k = max((len(x) for x in layers), default=0)
     deductible, limit = np.zeros((n, k)), np.zeros((n, k))
     for i, row in enumerate(layers):
@@ -315,6 +317,26 @@ def controls_config(
                     per_link[j] *= 1.0 - ctrl.severity
         factors.append(per_link)
     return Config(name, keep, sev_a, sev_b, deductible, limit, tuple(factors))
+
+
+def merge_layers(layers: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Transfer layers as disjoint bands of loss: each band ``(deductible, deductible + limit]``
+    recovered once, however many policies cover it.
+
+    >>> merge_layers([(10.0, 100.0), (20.0, 100.0)])
+    [(10.0, 110.0)]
+    >>> merge_layers([(50.0, 10.0), (0.0, 30.0)])
+    [(0.0, 30.0), (50.0, 10.0)]
+    """
+    bands: list[list[float]] = []
+    for d, lim in sorted(layers):
+        if lim <= 0:
+            continue
+        if bands and d <= bands[-1][1]:
+            bands[-1][1] = max(bands[-1][1], d + lim)
+        else:
+            bands.append([d, d + lim])
+    return [(lo, hi - lo) for lo, hi in bands]
 
 
 def check_drivers(register: Register, scenario: Scenario) -> None:

@@ -506,7 +506,7 @@ def _build_model(spec: dict, metrics: dict[str, dict]) -> Model:
     if kind == "cooling_energy":
         return CoolingEnergy(_interval(spec["sensitivity"]))
     if kind == "carbon_cost":
-        ids = tuple(spec["emissions"])
+        ids = tuple(sorted(spec["emissions"]))  # sorted: the file's order must not matter
         share = spec["exposed_share"]
         return CarbonCost(ids, sum(metrics[i]["value"] for i in ids), Uniform(share["low"], share["high"]))
     return AnnualCost(_interval(spec["cost"]), spec.get("driver"))

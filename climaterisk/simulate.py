@@ -172,8 +172,10 @@ def evaluate(portfolio: Portfolio, draws: Draws, config: Config) -> tuple[np.nda
     site = np.where(site < 0, n_sites, site)
     # opportunity benefits go to a spare row that is dropped: sites carry losses only
     site = np.where(portfolio.is_opportunity[risk], n_sites + 1, site)
-    by_risk = np.bincount(risk * n + draws.trial, weights=loss, minlength=n_risks * n)
-    by_site = np.bincount(site * n + draws.trial, weights=loss, minlength=(n_sites + 2) * n)
+    # an empty event list makes bincount return integers, whatever the weights: force floats
+    by_risk = np.bincount(risk * n + draws.trial, weights=loss, minlength=n_risks * n).astype(float)
+    by_site = np.bincount(site * n + draws.trial, weights=loss,
+                          minlength=(n_sites + 2) * n).astype(float)
     by_risk = by_risk.reshape(n_risks, n)
     by_site = by_site.reshape(n_sites + 2, n)[: n_sites + 1]
     for comp, sample, factor in zip(portfolio.costs, draws.cost, config.cost_factor, strict=True):
