@@ -11,7 +11,6 @@ import typer
 from climaterisk import scaffold, spreadsheet
 from climaterisk.cli.common import app, handle_errors
 from climaterisk.io import atomic_write
-from climaterisk.register import load_register
 
 
 @app.command("export-xlsx")
@@ -57,8 +56,11 @@ def import_xlsx_cmd(
 
     Example: climaterisk import-xlsx register.xlsx --out my-register
     """
-    written = spreadsheet.import_xlsx(workbook, out, force=force)
-    reg = load_register(out)
+    written, reg = spreadsheet.import_register(workbook, out, force=force)
+    for stray in sorted(out.glob("*.y*ml")):
+        if stray.name not in {p.name for p in written} and stray.suffix in (".yaml", ".yml"):
+            typer.echo(f"note: {stray} is not a register file; climaterisk validate will report it",
+                       err=True)
     typer.echo(
         f"{out}: wrote {', '.join(p.name for p in written)}; valid register {reg.id} "
         f"({len(reg.sites)} sites, {len(reg.risks)} risks, {len(reg.opportunities)} opportunities, "
