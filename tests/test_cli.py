@@ -152,3 +152,28 @@ def test_assess_method_fft():
     assert data["horizons"][0]["total"]["residual"]["se"] == 0.0
     text = run("assess", "--method", "fft", "--horizon", "2030").output
     assert "Exact distributions" in text and "Standard error" not in text
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGKILL"])
+def test_interrupted_run_leaves_previous_output_intact(tmp_path, sig):
+    """Ctrl-C (SIGINT) or a kill during a long run: no partial file, the earlier output intact."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    target = tmp_path / "out.json"
+    target.write_text("previous results")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "climaterisk", "assess", "--trials", "20000000", "--format", "json",
+         "--workers", "1", "--output", str(target)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(3.0)
+    assert proc.poll() is None, proc.communicate()
+    proc.send_signal(getattr(signal, sig))
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode != 0
+    assert target.read_text() == "previous results"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+    if sig == "SIGINT":
+        assert "interrupted; nothing was written." in err and "Traceback" not in err
