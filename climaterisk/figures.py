@@ -58,7 +58,7 @@ def exceedance(result: Assessment) -> plt.Figure:
             ax.grid(alpha=0.3)
         axes[0][0].set_ylabel(f"annual loss [million {cur}]")
         axes[0][0].legend(frameon=False)
-        fig.suptitle("Loss exceedance: the annual loss exceeded once in T years")
+        fig.suptitle("Loss exceedance: the annual loss exceeded once in T years", y=1.04)
     return fig
 
 
@@ -86,7 +86,7 @@ def scenario_comparison(results: list[Assessment]) -> plt.Figure:
             ax.set_ylabel(f"million {cur} per year")
             ax.grid(axis="y", alpha=0.3)
         axes[1].legend(frameon=False, fontsize=7)
-        fig.suptitle("Scenario analysis by risk category")
+        fig.suptitle("Scenario analysis by risk category", y=1.03)
     return fig
 
 

@@ -101,11 +101,33 @@ def table_html(t: Table) -> str:
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{note}\n")
 
 
+def _latex_spec(t: Table) -> str:
+    """Column types: numbers right-aligned at their natural width; text ragged-right in
+    paragraph columns sharing the rest of the line in proportion to their typical length."""
+    cells = [[format_cell(v, k) for v, k in zip(row, t.kinds, strict=True)] for row in t.rows]
+    numeric_width = 0.0
+    weights = {}
+    for j, kind in enumerate(t.kinds):
+        lengths = [len(str(t.columns[j]))] + [len(row[j]) for row in cells]
+        if kind == "text":
+            typical = sum(lengths) / len(lengths)
+            weights[j] = min(max(typical, max(lengths) * 0.5, 4.0), 60.0)
+        else:
+            numeric_width += (max(lengths) + 2) * 0.0085
+    room = max(0.95 - numeric_width, 0.3)
+    total = sum(weights.values()) or 1.0
+    spec = []
+    for j, kind in enumerate(t.kinds):
+        if kind == "text":
+            spec.append(f">{{\\raggedright\\arraybackslash}}p{{{room * weights[j] / total:.3f}\\linewidth}}")
+        else:
+            spec.append("r")
+    return "".join(spec)
+
+
 def table_latex(t: Table) -> str:
-    """A booktabs longtable, ready to ``\\input``."""
-    text_cols = sum(k == "text" for k in t.kinds) or 1
-    width = min(0.45, 0.85 / text_cols)
-    spec = "".join(f"p{{{width:.2f}\\linewidth}}" if k == "text" else "r" for k in t.kinds)
+    """A booktabs longtable, ready to ``\\input`` (needs booktabs, longtable and array)."""
+    spec = _latex_spec(t)
     header = " & ".join(latex_escape(c) for c in t.columns) + r" \\"
     lines = [r"\begin{small}", rf"\begin{{longtable}}{{{spec}}}",
              rf"\caption{{{latex_escape(t.title)}}}\label{{tab:{t.name}}} \\",
@@ -199,7 +221,8 @@ def report_html(report: Report, figures: dict[str, dict[str, Path]]) -> str:
 
 def report_latex(report: Report, figures: dict[str, dict[str, Path]], base: Path) -> str:
     out = [r"\documentclass[10pt,a4paper]{article}", r"\usepackage[margin=2cm,landscape]{geometry}",
-           r"\usepackage{booktabs,longtable,graphicx}", r"\usepackage[T1]{fontenc}",
+           r"\usepackage{booktabs,longtable,array,graphicx}", r"\usepackage[T1]{fontenc}",
+           r"\setlength{\tabcolsep}{3pt}",
            r"\usepackage[utf8]{inputenc}",
            rf"\title{{{latex_escape(report.title)}}}", r"\date{}", r"\begin{document}", r"\maketitle"]
     out += [latex_escape(p) + "\n" for p in report.intro]
@@ -278,7 +301,7 @@ def write_appendix(tables: list[Table], folder: Path, fmt: str) -> list[Path]:
         for t in tables:
             atomic_write(folder / f"{t.name}.tex", table_latex(t))
             written.append(folder / f"{t.name}.tex")
-        index = "% \\usepackage{booktabs,longtable} in the preamble\n" + "".join(
+        index = "% \\usepackage{booktabs,longtable,array} in the preamble\n" + "".join(
             f"\\input{{{t.name}}}\n" for t in tables)
         atomic_write(folder / "appendix.tex", index)
         written.append(folder / "appendix.tex")

@@ -153,3 +153,22 @@ def test_formula_cells_are_neutralised_in_csv(tmp_path, mini_files, mini_scenari
     cells = [ws.cell(row=r, column=2) for r in range(2, 6)]
     assert [c.value for c in cells] == ["'=1+2", "'@SUM(A1)", "'-2+3", "'\tTab"]
     assert all(c.data_type == "s" for c in cells)  # stored as text, never as a formula
+
+
+@pytest.mark.skipif(__import__("shutil").which("pdflatex") is None, reason="pdflatex not installed")
+def test_latex_report_and_appendix_compile(tmp_path, hostile_register, mini_scenario_path):
+    """Where a TeX installation exists, the LaTeX report (with hostile register text) and an
+    appendix table compile without errors."""
+    import subprocess
+
+    common = ["--register", str(hostile_register), "--scenario", str(mini_scenario_path), "--compare",
+              "none", *FAST]
+    run("report", "--format", "latex", "--out", str(tmp_path / "r"), *common)
+    run("appendix", "--format", "latex", "--out", str(tmp_path / "a"), *common)
+    (tmp_path / "a" / "doc.tex").write_text(
+        "\\documentclass{article}\\usepackage{booktabs,longtable,array}\\usepackage[T1]{fontenc}"
+        "\\begin{document}\\input{appendix}\\end{document}\n")
+    for folder, name in ((tmp_path / "r", "report.tex"), (tmp_path / "a", "doc.tex")):
+        proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", name],
+                              cwd=folder, capture_output=True, text=True, timeout=180)
+        assert proc.returncode == 0, proc.stdout[-2000:]
