@@ -97,8 +97,9 @@ def table_html(t: Table) -> str:
             f"{html.escape(format_cell(v, k))}</td>" for v, k in zip(row, t.kinds, strict=True))
         body.append(f"<tr>{cells}</tr>")
     note = f'<p class="note">{html.escape(t.note)}</p>' if t.note else ""
-    return (f'<table id="{html.escape(t.name)}"><caption>{html.escape(t.title)}</caption>'
-            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{note}\n")
+    return (f'<div class="scroll"><table id="{html.escape(t.name)}"><caption>{html.escape(t.title)}'
+            f"</caption><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+            f"{note}\n")
 
 
 def _latex_spec(t: Table) -> str:
@@ -191,6 +192,7 @@ table { border-collapse: collapse; margin: 1em 0; font-size: 0.85em; width: 100%
 caption { text-align: left; font-weight: bold; padding: 0.3em 0; }
 th, td { border-bottom: 1px solid #ddd; padding: 0.25em 0.5em; vertical-align: top; }
 th { background: #f3f3f3; text-align: left; } td.num { text-align: right; white-space: nowrap; }
+.scroll { overflow-x: auto; } td.text { overflow-wrap: break-word; }
 figure { margin: 1em 0; } figure img { max-width: 100%; } .note { font-size: 0.85em; color: #555; }
 """
 
