@@ -47,14 +47,20 @@ MAX_DOWNTIME_DAYS = 365.0
 
 @dataclass
 class Draws:
-    """The random draws of one block (or the concatenated blocks of one chunk)."""
+    """The random draws of one block (or the concatenated blocks of one chunk).
+
+    ``damage`` and ``days`` are the events' losses before controls and scenario severity:
+    damage (or money severity) capped at the replacement value [currency], and downtime capped
+    at :data:`MAX_DOWNTIME_DAYS` [days] (0 for links without downtime). They depend only on the
+    draws, so every configuration reuses them.
+    """
 
     n: int  # trials
     link: np.ndarray  # [int] link of each event
     trial: np.ndarray  # [int] trial of each event, 0..n-1
-    u: np.ndarray  # uniform per event
-    z1: np.ndarray  # standard normal per event (damage / money severity)
-    z2: np.ndarray  # standard normal per event (downtime)
+    u: np.ndarray  # uniform per event (thinning)
+    damage: np.ndarray  # [currency] per event, before controls
+    days: np.ndarray  # [days] per event, before controls
     cost: list[np.ndarray]  # per cost component, n draws
 
 
@@ -101,8 +107,16 @@ def draw_block(portfolio: Portfolio, seed: int, block: int, n: int) -> Draws:
                 (), n),
     ]
     link, trial, u, z1, z2 = (np.concatenate(cols) for cols in zip(*parts, strict=True))
+    damage = links.mu_a[link] + links.s_a[link] * z1
+    np.exp(damage, out=damage)
+    damage *= links.a_scale[link]
+    np.minimum(damage, links.a_cap[link], out=damage)  # damage cannot exceed the replacement value
+    days = links.mu_b[link] + links.s_b[link] * z2
+    np.exp(days, out=days)
+    np.minimum(days, MAX_DOWNTIME_DAYS, out=days)
+    days *= links.has_down[link]
     cost = [comp.dist.draw(n, stream(seed, year, block, RECURRING, comp.key)) for comp in portfolio.costs]
-    return Draws(n, link, trial, u, z1, z2, cost)
+    return Draws(n, link, trial, u, damage, days, cost)
 
 
 def concat(draws: Sequence[Draws]) -> Draws:
@@ -115,8 +129,8 @@ def concat(draws: Sequence[Draws]) -> Draws:
         link=np.concatenate([d.link for d in draws]),
         trial=np.concatenate([d.trial + off for d, off in zip(draws, offsets, strict=True)]),
         u=np.concatenate([d.u for d in draws]),
-        z1=np.concatenate([d.z1 for d in draws]),
-        z2=np.concatenate([d.z2 for d in draws]),
+        damage=np.concatenate([d.damage for d in draws]),
+        days=np.concatenate([d.days for d in draws]),
         cost=[np.concatenate(parts) for parts in zip(*(d.cost for d in draws), strict=True)]
         if draws[0].cost else [],
     )
@@ -127,23 +141,15 @@ def event_outcomes(portfolio: Portfolio, draws: Draws, config: Config) -> tuple[
 
     Thinned-out events (removed by frequency-reducing controls) have loss and downtime 0.
     Downtime is full-outage-equivalent days after controls and the scenario severity
-    multiplier; it is 0 for links without a downtime model. Before controls, damage is capped
-    at the site's replacement value and downtime at :data:`MAX_DOWNTIME_DAYS`. Transfer layers
-    recover from the loss after reductions, each ``clip(loss - deductible, 0, limit)``, in
-    total at most the loss.
+    multiplier; it is 0 for links without a downtime model. Damage is capped at the site's
+    replacement value and downtime at :data:`MAX_DOWNTIME_DAYS` before controls. Transfer
+    layers, disjoint bands of loss, recover ``clip(loss - deductible, 0, limit)`` each.
     """
     links = portfolio.links
     k = draws.link
-    mult = links.sev_mult[k]
-    loss = links.mu_a[k] + links.s_a[k] * draws.z1
-    np.exp(loss, out=loss)
-    loss *= links.a_scale[k]
-    np.minimum(loss, links.a_cap[k], out=loss)  # damage cannot exceed the replacement value
-    loss *= config.sev_a[k] * mult
-    days = links.mu_b[k] + links.s_b[k] * draws.z2
-    np.exp(days, out=days)
-    np.minimum(days, MAX_DOWNTIME_DAYS, out=days)
-    days *= links.has_down[k] * config.sev_b[k] * mult
+    day_factor = config.sev_b * links.sev_mult
+    days = draws.days * day_factor[k]
+    loss = draws.damage * (config.sev_a * links.sev_mult)[k]
     loss += days * links.b_scale[k]
     if config.deductible.shape[1]:
         recovered = np.zeros_like(loss)
@@ -158,7 +164,8 @@ def event_outcomes(portfolio: Portfolio, draws: Draws, config: Config) -> tuple[
     return loss, days
 
 
-def evaluate(portfolio: Portfolio, draws: Draws, config: Config) -> tuple[np.ndarray, np.ndarray]:
+def evaluate(portfolio: Portfolio, draws: Draws, config: Config,
+             sites: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
     """Per-trial losses under ``config``: ``(by_risk[R, n], by_site[S + 1, n])`` [currency/yr].
 
     Row ``S`` of ``by_site`` holds company-level losses (no site); ``by_site`` counts risks
@@ -174,10 +181,12 @@ def evaluate(portfolio: Portfolio, draws: Draws, config: Config) -> tuple[np.nda
     site = np.where(portfolio.is_opportunity[risk], n_sites + 1, site)
     # an empty event list makes bincount return integers, whatever the weights: force floats
     by_risk = np.bincount(risk * n + draws.trial, weights=loss, minlength=n_risks * n).astype(float)
-    by_site = np.bincount(site * n + draws.trial, weights=loss,
-                          minlength=(n_sites + 2) * n).astype(float)
     by_risk = by_risk.reshape(n_risks, n)
-    by_site = by_site.reshape(n_sites + 2, n)[: n_sites + 1]
+    by_site = None
+    if sites:
+        by_site = np.bincount(site * n + draws.trial, weights=loss,
+                              minlength=(n_sites + 2) * n).astype(float)
+        by_site = by_site.reshape(n_sites + 2, n)[: n_sites + 1]
     for comp, sample, factor in zip(portfolio.costs, draws.cost, config.cost_factor, strict=True):
         opportunity = portfolio.is_opportunity[comp.risk]
         for s, scale, f in zip(comp.sites, comp.scale, factor, strict=True):
@@ -185,9 +194,16 @@ def evaluate(portfolio: Portfolio, draws: Draws, config: Config) -> tuple[np.nda
                 continue
             value = sample * (scale * f)
             by_risk[comp.risk] += value
-            if not opportunity:
+            if not opportunity and by_site is not None:
                 by_site[n_sites if s < 0 else s] += value
     return by_risk, by_site
+
+
+def evaluate_total(portfolio: Portfolio, draws: Draws, config: Config) -> np.ndarray:
+    """Per-trial loss of all risks under ``config`` (opportunities excluded) [currency/yr]: the
+    same numbers as the sum of :func:`evaluate`'s risk rows, without the breakdowns."""
+    by_risk, _ = evaluate(portfolio, draws, config, sites=False)
+    return by_risk[~portfolio.is_opportunity].sum(axis=0)
 
 
 @dataclass
@@ -265,9 +281,11 @@ def compute_chunk(
     loss_rows = ~portfolio.is_opportunity
     out: ChunkResult = {}
     for config in configs:
+        if config.name in totals_only:
+            out[config.name] = (evaluate_total(portfolio, draws, config), None, None)
+            continue
         by_risk, by_site = evaluate(portfolio, draws, config)
-        total = by_risk[loss_rows].sum(axis=0)
-        out[config.name] = (total, None, None) if config.name in totals_only else (total, by_risk, by_site)
+        out[config.name] = (by_risk[loss_rows].sum(axis=0), by_risk, by_site)
     return out, draws
 
 
@@ -302,13 +320,31 @@ def store_chunk(portfolio: Portfolio, out: dict[str, Samples], first_block: int,
     return stop
 
 
+EVENTS_PER_CHUNK = 2**20
+"""Events aimed at per chunk: enough to amortise numpy's per-call cost, small enough for the
+caches and for memory (about 60 bytes per event)."""
+
+
+def expected_events(portfolio: Portfolio) -> float:
+    """Expected events per trial, common shocks included."""
+    rate = float(portfolio.links.local_rate.sum())
+    for g in portfolio.groups:
+        rate += g.rate * float(sum(p * len(links) for p, links in zip(g.footprint, g.site_links,
+                                                                        strict=True)))
+    return rate
+
+
 def auto_chunk(portfolio: Portfolio, configs: Sequence[Config], chunk_trials: int,
                totals_only: Collection[str]) -> int:
-    """The chunk size actually used: at most ``chunk_trials``, smaller for wide portfolios."""
+    """The chunk size actually used: at most ``chunk_trials``, smaller for wide portfolios (per-
+    chunk result rows near :data:`MEMORY_BUDGET`) and for many events (near
+    :data:`EVENTS_PER_CHUNK`), always whole blocks. Results do not depend on it."""
     rows = 2 * (len(portfolio.risk_ids) + len(portfolio.site_ids) + 1) + len(loss_categories(portfolio))
     full = max(1, sum(c.name not in totals_only for c in configs))
     fits = int(MEMORY_BUDGET / (8 * rows * full))
-    return max(BLOCK_TRIALS, min(chunk_trials, fits - fits % BLOCK_TRIALS))
+    by_events = int(EVENTS_PER_CHUNK / max(expected_events(portfolio), 1e-9))
+    size = min(chunk_trials, fits, by_events)
+    return max(BLOCK_TRIALS, size - size % BLOCK_TRIALS)
 
 
 def simulate(
