@@ -76,14 +76,15 @@ class Node:
     doc: str = ""
     unit: str = ""
 
+    # Every field type below overrides these three; the base class only names them.
     def check(self, value: Any, at: At) -> Any:
-        raise NotImplementedError  # pragma: no cover - abstract
+        raise TypeError(f"{type(self).__name__} must define check()")  # pragma: no cover
 
     def json_schema(self) -> dict:
-        raise NotImplementedError  # pragma: no cover - abstract
+        raise TypeError(f"{type(self).__name__} must define json_schema()")  # pragma: no cover
 
     def type_name(self) -> str:
-        raise NotImplementedError  # pragma: no cover - abstract
+        raise TypeError(f"{type(self).__name__} must define type_name()")  # pragma: no cover
 
     def children(self) -> list[tuple[str, Node, bool, str]]:
         """Sub-fields for the docs: (name, node, required, description)."""
