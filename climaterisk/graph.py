@@ -15,11 +15,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import asdict, dataclass
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from climaterisk.refdata import iso22301
 from climaterisk.register import Register
+
+if TYPE_CHECKING:  # networkx is imported when a graph is built, not with the CLI
+    import networkx as nx
 
 
 def node(kind: str, ident: str) -> str:
@@ -28,6 +30,8 @@ def node(kind: str, ident: str) -> str:
 
 def build_graph(register: Register) -> nx.DiGraph:
     """The register's entities and their links as a directed graph."""
+    import networkx as nx
+
     g = nx.DiGraph(register=register.id, organisation=register.organisation)
     for clause in iso22301()["clauses"]:
         g.add_node(node("clause", clause["id"]), kind="clause", ident=clause["id"], label=clause["title"])
@@ -187,6 +191,8 @@ def to_mermaid(g: nx.DiGraph) -> str:
 
 def to_graphml(g: nx.DiGraph) -> str:
     """GraphML (for Gephi, yEd, Cytoscape)."""
+    import networkx as nx
+
     clean = nx.DiGraph(**{k: str(v) for k, v in g.graph.items()})
     for key, data in g.nodes(data=True):
         clean.add_node(key, **{k: v if isinstance(v, (bool, int, float)) else str(v)
@@ -197,4 +203,6 @@ def to_graphml(g: nx.DiGraph) -> str:
 
 def to_json(g: nx.DiGraph) -> str:
     """Node-link JSON (``networkx.node_link_data``)."""
+    import networkx as nx
+
     return json.dumps(nx.node_link_data(g, edges="links"), indent=2, ensure_ascii=False) + "\n"

@@ -14,12 +14,14 @@ import io
 import re
 from collections.abc import Callable
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from climaterisk.errors import OutputError
 from climaterisk.io import atomic_write
 from climaterisk.report import Block, FigureRef, Report, Table
+
+if TYPE_CHECKING:  # pandas is imported when a table is written, not with the CLI
+    import pandas as pd
 
 # --------------------------------------------------------------------------- cells
 
@@ -146,6 +148,8 @@ def table_latex(t: Table) -> str:
 
 def table_frame(t: Table) -> pd.DataFrame:
     """Raw values (numbers stay numbers), formula-like text neutralised."""
+    import pandas as pd
+
     return pd.DataFrame([[neutralise(v) for v in row] for row in t.rows], columns=t.columns)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from tabulate import tabulate
 
 from climaterisk.assess import Assessment, HorizonResult, Line
@@ -14,6 +14,9 @@ from climaterisk.errors import Problem
 from climaterisk.graph import Gap
 from climaterisk.register import Register
 from climaterisk.scenarios import Scenario
+
+if TYPE_CHECKING:  # pandas is imported when a frame is made: it costs a quarter second
+    import pandas as pd
 
 MEASURES = ("mean", "se", "std", "var95", "var99", "tvar95", "tvar99")
 
@@ -84,6 +87,8 @@ def assessment_text(result: Assessment, markdown: bool = False) -> str:
 
 def assessment_frame(result: Assessment) -> pd.DataFrame:
     """Long table: one row per (year, level, id, basis) with every measure [currency/yr]."""
+    import pandas as pd
+
     records = []
     for h in result.horizons:
         groups = [("total", [h.total]), ("risk", h.by_risk), ("category", h.by_category),
