@@ -220,12 +220,12 @@ def assess(
     if method == "auto":
         method = "mc" if (with_controls or with_coverage or keep_samples) else "fft"
     labels = {v: k for k, v in register.horizons.items()}
+    n_workers = workers if workers > 0 else (os.cpu_count() or 1)
     if method == "fft":
-        results = [_exact_year(register, compile_portfolio(register, scenario, y), labels.get(y, ""))
-                   for y in years]
+        results = [_exact_year(register, compile_portfolio(register, scenario, y), labels.get(y, ""),
+                               n_workers) for y in years]
         manifest = build_manifest(register, scenario, trials, seed, chunk_trials, method)
         return Assessment(register, scenario, trials, seed, chunk_trials, results, manifest, None)
-    n_workers = workers if workers > 0 else (os.cpu_count() or 1)
     results = []
     values = (
         [control_value.ControlValue(c.id, c.title, c.type, c.status, c.annual_cost, n)
@@ -298,11 +298,11 @@ def _summarise_year(
     )
 
 
-def _exact_year(register: Register, portfolio: Portfolio, label: str) -> HorizonResult:
-    """A horizon's results from exact distributions (no sampling)."""
+def _exact_year(register: Register, portfolio: Portfolio, label: str, workers: int = 1) -> HorizonResult:
+    """A horizon's results from exact distributions (no sampling), on ``workers`` threads."""
     from climaterisk.exact import exact_lines
 
-    dists = {c.name: exact_lines(portfolio, c)
+    dists = {c.name: exact_lines(portfolio, c, workers)
              for c in (inherent_config(portfolio), controls_config(register, portfolio))}
     inh, res = dists["inherent"], dists["residual"]
     titles = {r.id: r.title for r in (*register.risks, *register.opportunities)}
