@@ -202,10 +202,11 @@ def expected_events(portfolio) -> float:  # type: ignore[no-untyped-def]
 
 def engine_worker(spec: dict) -> dict:
     """One engine case, in this process: compile, pilot, reference, engine on 1 and 2 threads."""
+    from climaterisk.draws import BLOCK_TRIALS, draw_block
     from climaterisk.portfolio import compile_portfolio, controls_config, inherent_config
     from climaterisk.register import load_register
     from climaterisk.scenarios import load_scenario
-    from climaterisk.simulate import BLOCK_TRIALS, draw_block, simulate
+    from climaterisk.simulate import simulate
 
     out: dict = {}
     with Meter() as m:

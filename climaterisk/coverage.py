@@ -23,10 +23,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from climaterisk.draws import Draws, gather
 from climaterisk.portfolio import Config, Portfolio
 from climaterisk.refdata import iso22301
 from climaterisk.register import Register, Site
-from climaterisk.simulate import Draws, event_outcomes
+from climaterisk.simulate import event_cells, event_outcomes
 
 
 def certified_in(register: Register, site: Site, year: int | None = None) -> bool:
@@ -122,6 +123,16 @@ class ExposureObserver:
             & ~portfolio.is_opportunity[links.risk]
         ) if len(links) else np.zeros(0, dtype=bool)
         n_sites = len(self.site_list)
+        # per link: 0 an uncertified site, 1 a certified site, 2 not a disruptive site event;
+        # and the site's RTO and MTPD [days] (inf where none, or not disruptive: never exceeded)
+        site = np.where(links.site >= 0, links.site, 0)
+        certified_link = self.certified[site] if n_sites else np.zeros(len(links), dtype=bool)
+        self.link_class = np.where(self.disruptive_link, certified_link.astype(np.int64), 2)
+        self.limit_link = {
+            name: np.where(self.disruptive_link & ~np.isnan(limit[site]), limit[site], np.inf)
+            if n_sites else np.full(len(links), np.inf)
+            for name, limit in (("rto", self.rto), ("mtpd", self.mtpd))
+        }
         self.data = {
             c.name: {
                 **{k: np.zeros(trials) for k in (
@@ -135,29 +146,29 @@ class ExposureObserver:
 
     def __call__(self, start: int, draws: Draws) -> None:
         n, n_sites = draws.n, len(self.site_list)
-        if len(draws.link) == 0:
+        k = draws.link
+        if len(k) == 0:
             return
-        site_of = self.portfolio.links.site[draws.link]
+        class_cell = gather(self.link_class, k, np.empty(len(k), dtype=np.int64))
+        class_cell *= n
+        class_cell += draws.trial
+        _, site_cell = event_cells(self.portfolio, draws)
+        window = slice(start, start + n)
         for config in self.configs:
             loss, days = event_outcomes(self.portfolio, draws, config)
-            kept = self.disruptive_link[draws.link] & (draws.u < config.keep[draws.link])
-            site, trial, days, loss = site_of[kept], draws.trial[kept], days[kept], loss[kept]
-            cert = self.certified[site]
+            counted = (draws.u < config.keep[k]).astype(float) if np.any(config.keep < 1.0) else None
             d = self.data[config.name]
-            window = slice(start, start + n)
-            for name, weights, mask in (
-                ("events", None, None), ("events_cert", None, cert),
-                ("days", days, None), ("days_cert", days, cert),
-                ("loss", loss, None), ("loss_cert", loss, cert),
-            ):
-                t = trial if mask is None else trial[mask]
-                w = None if weights is None else (weights if mask is None else weights[mask])
-                d[name][window] += np.bincount(t, weights=w, minlength=n)
-            d["uncert_event"][window] |= np.bincount(trial[~cert], minlength=n) > 0
-            for name, limit in (("rto", self.rto), ("mtpd", self.mtpd)):
-                over = days > limit[site]  # NaN limits compare False
-                flat = np.bincount(site[over] * n + trial[over], minlength=n_sites * n)
-                d[name][:, window] |= flat.reshape(n_sites, n) > 0
+            for name, weights in (("events", counted), ("days", days), ("loss", loss)):
+                table = np.bincount(class_cell, weights=weights, minlength=3 * n).reshape(3, n)
+                d[name][window] += table[0] + table[1]
+                d[name + "_cert"][window] += table[1]
+                if name == "events":
+                    d["uncert_event"][window] |= table[0] > 0
+            for name, limit in self.limit_link.items():
+                over = np.flatnonzero(days > gather(limit, k, np.empty(len(k))))
+                if len(over):
+                    flat = np.bincount(site_cell[over], minlength=(n_sites + 2) * n)
+                    d[name][:, window] |= flat.reshape(n_sites + 2, n)[:n_sites] > 0
 
     def results(self) -> dict:
         out = {}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -63,6 +64,18 @@ class EventLinks:
     def __len__(self) -> int:
         return len(self.risk)
 
+    @cached_property
+    def log_damage_loc(self) -> np.ndarray:
+        """``mu_a + log(a_scale)``: the log-location of the damage in currency (-inf where
+        ``a_scale`` is 0, so that the damage is 0)."""
+        with np.errstate(divide="ignore"):
+            return self.mu_a + np.log(self.a_scale)
+
+    @cached_property
+    def log_days_loc(self) -> np.ndarray:
+        """``mu_b`` where the link models downtime, else -inf (no downtime days)."""
+        return np.where(self.has_down > 0, self.mu_b, -np.inf)
+
 
 @dataclass(frozen=True)
 class CommonGroup:
@@ -79,6 +92,26 @@ class CommonGroup:
     sites: np.ndarray  # [int] site indices
     footprint: np.ndarray  # [fraction] per site
     site_links: tuple[np.ndarray, ...]  # link indices per site
+
+    @cached_property
+    def links_per_site(self) -> np.ndarray:
+        """[int] number of links at each member site."""
+        return np.array([len(x) for x in self.site_links], dtype=np.int64)
+
+    @cached_property
+    def link_offsets(self) -> np.ndarray:
+        """[int] where each member site's links start in :attr:`flat_links`."""
+        return np.cumsum(self.links_per_site) - self.links_per_site
+
+    @cached_property
+    def one_link_per_site(self) -> bool:
+        """Whether every member site has exactly one link of the group's hazard."""
+        return bool(np.all(self.links_per_site == 1))
+
+    @cached_property
+    def flat_links(self) -> np.ndarray:
+        """[int] the member sites' links, site after site."""
+        return np.concatenate([*self.site_links, np.zeros(0, dtype=np.int64)]).astype(np.int64)
 
 
 @dataclass(frozen=True)

@@ -1,191 +1,128 @@
-"""The vectorised Monte Carlo engine: sample the events that occur, then evaluate losses.
+"""The vectorised Monte Carlo engine: evaluate control configurations on the sampled events,
+chunk by chunk, on one or more threads.
 
-Trials are simulated in *blocks* of :data:`BLOCK_TRIALS` trials. Each block has its own
-random streams, ``PCG64(SeedSequence(seed, spawn_key=(year, block, stream, ...)))``, so the
-numbers drawn for a trial depend only on the seed, the year and the block, never on how blocks
-are grouped into chunks: results are bit-for-bit the same for any chunk size.
-
-A block has separate streams for site events, company-level events, and each recurring cost
-component (keyed by its risk and position), so that a change to one part of the register or
-scenario (a flood multiplier, say) leaves the draws of the other parts untouched: runs that
-differ only there are paired trial by trial (common random numbers across runs).
-
-In each event stream the engine draws, in this fixed order:
-
-1. for every link, its number of independent events in the block, ``Poisson(rate * n)``;
-2. (site events) for every common-shock group, its number of regional events
-   ``Poisson(rate * n)``, their trials, and a uniform per (event, site) for the sites struck;
-3. a trial index for every independent event (events of a Poisson process fall uniformly
-   into the block's trials);
-4. per event a uniform ``u`` (thinning by frequency-reducing controls) and two standard
-   normals (damage and downtime severities).
-
-Each recurring cost component draws ``n`` values of its uncertain factor from its own stream.
-
-A control configuration is then *evaluated* on these draws (:func:`evaluate`); inherent and
-residual (and residual without one control) share every draw: common random numbers.
+The random draws (which events occur, when, and their severities before controls) come from
+:mod:`climaterisk.draws`. A control configuration is then *evaluated* on these draws
+(:func:`evaluate`); inherent and residual (and residual without one control) share every draw:
+common random numbers. A configuration that only needs its total per trial (the residual
+without one control, for the control's value) is evaluated by difference from the closest
+configuration evaluated in full: only the events of the links where the two differ are
+evaluated again (:func:`total_by_difference`).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
+from climaterisk.draws import BLOCK_TRIALS, Draws, Workspace, draw_chunk, gather, scratch
 from climaterisk.portfolio import Config, Portfolio
 from climaterisk.streaming import RowSummary
 
-BLOCK_TRIALS = 1000
-"""Trials per random-stream block. Changing it changes the draws (it is in the manifest)."""
 
-MAX_DOWNTIME_DAYS = 365.0
-"""Cap on the downtime of one event [days]: an outage cannot outlast the simulated year."""
+def loss_factors(portfolio: Portfolio, config: Config) -> tuple[np.ndarray, np.ndarray]:
+    """Per link, what turns an event's damage [currency] and downtime [days] into loss under
+    ``config``: ``(damage factor [-], cost per downtime day [currency/day])``."""
+    links = portfolio.links
+    return config.sev_a * links.sev_mult, config.sev_b * links.sev_mult * links.b_scale
 
 
-@dataclass
-class Draws:
-    """The random draws of one block (or the concatenated blocks of one chunk).
+def event_loss(portfolio: Portfolio, draws: Draws, config: Config, ws: Workspace | None = None,
+               subset: np.ndarray | None = None, buffer: str = "loss") -> np.ndarray:
+    """Loss [currency] of every sampled event (or of the events ``subset``) under ``config``,
+    in the workspace's array ``buffer`` (a fresh array without a workspace).
 
-    ``damage`` and ``days`` are the events' losses before controls and scenario severity:
-    damage (or money severity) capped at the replacement value [currency], and downtime capped
-    at :data:`MAX_DOWNTIME_DAYS` [days] (0 for links without downtime). They depend only on the
-    draws, so every configuration reuses them.
+    Loss = damage x damage factor + downtime days x cost per day, after the scenario severity
+    multiplier and the controls. Transfer layers, disjoint bands of loss, recover
+    ``clip(loss - deductible, 0, limit)`` each; thinned-out events (removed by frequency-
+    reducing controls) lose 0.
     """
-
-    n: int  # trials
-    link: np.ndarray  # [int] link of each event
-    trial: np.ndarray  # [int] trial of each event, 0..n-1
-    u: np.ndarray  # uniform per event (thinning)
-    damage: np.ndarray  # [currency] per event, before controls
-    days: np.ndarray  # [days] per event, before controls
-    cost: list[np.ndarray]  # per cost component, n draws
-
-
-SITE_EVENTS, COMPANY_EVENTS, RECURRING = 0, 1, 2
-"""Stream numbers: site events (with common shocks), company-level events, recurring costs."""
-
-
-def stream(seed: int, year: int, block: int, *key: int) -> np.random.Generator:
-    """The random stream ``key`` of one block of one horizon year."""
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(year, block, *key))))
-
-
-def _events(rng: np.random.Generator, ids: np.ndarray, rates: np.ndarray, groups, n: int):  # type: ignore[no-untyped-def]
-    """Events of the links ``ids``: local Poisson counts, then regional common shocks."""
-    counts = rng.poisson(rates * n)
-    common_links, common_trials = [], []
-    for group in groups:
-        n_events = int(rng.poisson(group.rate * n))
-        trials = rng.integers(0, n, size=n_events)
-        struck = rng.random((n_events, len(group.sites))) < group.footprint
-        event_idx, site_pos = np.nonzero(struck)
-        for pos, site_links in enumerate(group.site_links):
-            hit_trials = trials[event_idx[site_pos == pos]]
-            for link in site_links:
-                common_links.append(np.full(len(hit_trials), link, dtype=np.int64))
-                common_trials.append(hit_trials)
-    local_link = np.repeat(ids, counts)
-    local_trial = rng.integers(0, n, size=len(local_link))
-    link = np.concatenate([local_link, *common_links]) if common_links else local_link
-    trial = np.concatenate([local_trial, *common_trials]) if common_trials else local_trial
-    return link, trial, rng.random(len(link)), rng.standard_normal(len(link)), rng.standard_normal(len(link))
-
-
-def draw_block(portfolio: Portfolio, seed: int, block: int, n: int) -> Draws:
-    """All random draws for ``n`` trials of block ``block`` (see the module docstring)."""
-    links, year = portfolio.links, portfolio.year
-    at_site = links.site >= 0
-    site_ids = np.flatnonzero(at_site).astype(np.int64)
-    company_ids = np.flatnonzero(~at_site).astype(np.int64)
-    parts = [
-        _events(stream(seed, year, block, SITE_EVENTS), site_ids, links.local_rate[site_ids],
-                portfolio.groups, n),
-        _events(stream(seed, year, block, COMPANY_EVENTS), company_ids, links.local_rate[company_ids],
-                (), n),
-    ]
-    link, trial, u, z1, z2 = (np.concatenate(cols) for cols in zip(*parts, strict=True))
-    damage = links.mu_a[link] + links.s_a[link] * z1
-    np.exp(damage, out=damage)
-    damage *= links.a_scale[link]
-    np.minimum(damage, links.a_cap[link], out=damage)  # damage cannot exceed the replacement value
-    days = links.mu_b[link] + links.s_b[link] * z2
-    np.exp(days, out=days)
-    np.minimum(days, MAX_DOWNTIME_DAYS, out=days)
-    days *= links.has_down[link]
-    cost = [comp.dist.draw(n, stream(seed, year, block, RECURRING, comp.key)) for comp in portfolio.costs]
-    return Draws(n, link, trial, u, damage, days, cost)
-
-
-def concat(draws: Sequence[Draws]) -> Draws:
-    """Join consecutive blocks into one chunk, shifting trial indices."""
-    if len(draws) == 1:
-        return draws[0]
-    offsets = np.cumsum([0, *(d.n for d in draws[:-1])])
-    return Draws(
-        n=sum(d.n for d in draws),
-        link=np.concatenate([d.link for d in draws]),
-        trial=np.concatenate([d.trial + off for d, off in zip(draws, offsets, strict=True)]),
-        u=np.concatenate([d.u for d in draws]),
-        damage=np.concatenate([d.damage for d in draws]),
-        days=np.concatenate([d.days for d in draws]),
-        cost=[np.concatenate(parts) for parts in zip(*(d.cost for d in draws), strict=True)]
-        if draws[0].cost else [],
-    )
+    pick = (lambda a: a) if subset is None else (lambda a: a[subset])
+    k = pick(draws.link)
+    m = len(k)
+    by_damage, per_day = loss_factors(portfolio, config)
+    loss = scratch(ws, buffer, m)
+    gather(by_damage, k, loss)
+    loss *= pick(draws.damage)
+    gathered = scratch(ws, "gathered", m)
+    gather(per_day, k, gathered)
+    gathered *= pick(draws.days)
+    loss += gathered
+    if config.deductible.shape[1]:
+        insured = np.flatnonzero((config.limit > 0).any(axis=1)[k])  # events of insured links only
+        if len(insured):
+            ki, li = k[insured], loss[insured]
+            recovered = np.zeros(len(insured))
+            for j in range(config.deductible.shape[1]):
+                recovered += np.clip(li - config.deductible[ki, j], 0.0, config.limit[ki, j])
+            loss[insured] = li - np.minimum(recovered, li)
+    if np.any(config.keep < 1.0):
+        gather(config.keep, k, gathered)
+        loss *= pick(draws.u) < gathered
+    return loss
 
 
 def event_outcomes(portfolio: Portfolio, draws: Draws, config: Config) -> tuple[np.ndarray, np.ndarray]:
     """Loss [currency] and downtime [days] of every sampled event under ``config``.
 
-    Thinned-out events (removed by frequency-reducing controls) have loss and downtime 0.
     Downtime is full-outage-equivalent days after controls and the scenario severity
-    multiplier; it is 0 for links without a downtime model. Damage is capped at the site's
-    replacement value and downtime at :data:`MAX_DOWNTIME_DAYS` before controls. Transfer
-    layers, disjoint bands of loss, recover ``clip(loss - deductible, 0, limit)`` each.
+    multiplier; it is 0 for links without a downtime model and for thinned-out events. The loss
+    is the one :func:`evaluate` recorded for ``config`` in this chunk, if any.
     """
-    links = portfolio.links
+    loss = draws.losses.get(config.name)
+    if loss is None:
+        loss = event_loss(portfolio, draws, config)
     k = draws.link
-    day_factor = config.sev_b * links.sev_mult
-    days = draws.days * day_factor[k]
-    loss = draws.damage * (config.sev_a * links.sev_mult)[k]
-    loss += days * links.b_scale[k]
-    if config.deductible.shape[1]:
-        recovered = np.zeros_like(loss)
-        for j in range(config.deductible.shape[1]):
-            recovered += np.clip(loss - config.deductible[k, j], 0.0, config.limit[k, j])
-        loss -= np.minimum(recovered, loss)
-    keep = config.keep[k]
-    if np.any(keep < 1.0):
-        kept = draws.u < keep
-        loss *= kept
-        days *= kept
+    days = gather(config.sev_b * portfolio.links.sev_mult, k, np.empty(len(k)))
+    days *= draws.days
+    if np.any(config.keep < 1.0):
+        days *= draws.u < gather(config.keep, k, np.empty(len(k)))
     return loss, days
 
 
-def evaluate(portfolio: Portfolio, draws: Draws, config: Config,
-             sites: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+def event_cells(portfolio: Portfolio, draws: Draws) -> tuple[np.ndarray, np.ndarray]:
+    """Per event, its cell in the (risk x trial) and the (site row x trial) tables: computed once
+    per chunk, shared by every configuration. Site rows: the sites, then company-level losses,
+    then a spare row for opportunities' benefits (sites carry losses only)."""
+    if draws.cells is None:
+        n, n_sites = draws.n, len(portfolio.site_ids)
+        links = portfolio.links
+        site_row = np.where(links.site < 0, n_sites, links.site)
+        site_row = np.where(portfolio.is_opportunity[links.risk], n_sites + 1, site_row)
+        m = len(draws.link)
+        risk_cell = gather(links.risk, draws.link, np.empty(m, dtype=np.int64))
+        risk_cell *= n
+        risk_cell += draws.trial
+        site_cell = gather(site_row, draws.link, np.empty(m, dtype=np.int64))
+        site_cell *= n
+        site_cell += draws.trial
+        draws.cells = (risk_cell, site_cell)
+    return draws.cells
+
+
+def evaluate(portfolio: Portfolio, draws: Draws, config: Config, sites: bool = True,
+             ws: Workspace | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """Per-trial losses under ``config``: ``(by_risk[R, n], by_site[S + 1, n])`` [currency/yr].
 
     Row ``S`` of ``by_site`` holds company-level losses (no site); ``by_site`` counts risks
-    only, while ``by_risk`` also has the opportunities' benefits on their rows.
+    only, while ``by_risk`` also has the opportunities' benefits on their rows. The events'
+    losses stay in ``draws.losses[config.name]`` for the rest of the chunk.
     """
     n = draws.n
     n_risks, n_sites = len(portfolio.risk_ids), len(portfolio.site_ids)
-    loss, _ = event_outcomes(portfolio, draws, config)
-    risk = portfolio.links.risk[draws.link]
-    site = portfolio.links.site[draws.link]
-    site = np.where(site < 0, n_sites, site)
-    # opportunity benefits go to a spare row that is dropped: sites carry losses only
-    site = np.where(portfolio.is_opportunity[risk], n_sites + 1, site)
+    loss = event_loss(portfolio, draws, config, ws, buffer=f"loss:{config.name}")
+    draws.losses[config.name] = loss
+    risk_cell, site_cell = event_cells(portfolio, draws)
     # an empty event list makes bincount return integers, whatever the weights: force floats
-    by_risk = np.bincount(risk * n + draws.trial, weights=loss, minlength=n_risks * n).astype(float)
+    by_risk = np.bincount(risk_cell, weights=loss, minlength=n_risks * n).astype(float, copy=False)
     by_risk = by_risk.reshape(n_risks, n)
     by_site = None
     if sites:
-        by_site = np.bincount(site * n + draws.trial, weights=loss,
-                              minlength=(n_sites + 2) * n).astype(float)
+        by_site = np.bincount(site_cell, weights=loss, minlength=(n_sites + 2) * n).astype(float, copy=False)
         by_site = by_site.reshape(n_sites + 2, n)[: n_sites + 1]
     for comp, sample, factor in zip(portfolio.costs, draws.cost, config.cost_factor, strict=True):
         opportunity = portfolio.is_opportunity[comp.risk]
@@ -204,6 +141,39 @@ def evaluate_total(portfolio: Portfolio, draws: Draws, config: Config) -> np.nda
     same numbers as the sum of :func:`evaluate`'s risk rows, without the breakdowns."""
     by_risk, _ = evaluate(portfolio, draws, config, sites=False)
     return by_risk[~portfolio.is_opportunity].sum(axis=0)
+
+
+def differing_links(portfolio: Portfolio, config: Config, base: Config) -> np.ndarray:
+    """[bool] per link: whether an event's loss can differ between ``config`` and ``base``
+    (opportunities excluded: they are not in the total)."""
+    fa, fb = loss_factors(portfolio, config)
+    fa0, fb0 = loss_factors(portfolio, base)
+    out = (fa != fa0) | (fb != fb0) | (config.keep != base.keep)
+    for c in (config, base):  # links with transfer layers in either: compare them outright
+        if c.deductible.shape[1]:
+            out |= (c.limit > 0).any(axis=1)
+    return out & ~portfolio.is_opportunity[portfolio.links.risk]
+
+
+def total_by_difference(portfolio: Portfolio, draws: Draws, config: Config, base: Config,
+                        base_total: np.ndarray, ws: Workspace | None = None) -> np.ndarray:
+    """Per-trial total loss under ``config`` [currency/yr] from ``base``'s (``base_total``, its
+    event losses in ``draws.losses``): only the events of links where they differ, and the
+    recurring costs, are evaluated again."""
+    total = base_total.copy()
+    differ = differing_links(portfolio, config, base)
+    if differ.any():
+        subset = np.flatnonzero(differ[draws.link])
+        if len(subset):
+            delta = event_loss(portfolio, draws, config, ws, subset, buffer="subset_loss")
+            delta -= draws.losses[base.name][subset]
+            total += np.bincount(draws.trial[subset], weights=delta, minlength=draws.n)
+    for comp, sample, factor, factor0 in zip(portfolio.costs, draws.cost, config.cost_factor,
+                                             base.cost_factor, strict=True):
+        if portfolio.is_opportunity[comp.risk] or np.array_equal(factor, factor0):
+            continue
+        total += sample * float(np.sum(comp.scale * factor) - np.sum(comp.scale * factor0))
+    return total
 
 
 @dataclass
@@ -249,21 +219,6 @@ def chunk_bounds(trials: int, chunk_trials: int) -> list[tuple[int, int]]:
     return [(first, min(first + per_chunk, n_blocks)) for first in range(0, n_blocks, per_chunk)]
 
 
-def draw_chunk(portfolio: Portfolio, seed: int, trials: int, first: int, end: int) -> Draws:
-    """The draws of blocks ``first`` to ``end - 1``, joined."""
-    parts = [draw_block(portfolio, seed, b, min(BLOCK_TRIALS, trials - b * BLOCK_TRIALS))
-             for b in range(first, end)]
-    return concat(parts)
-
-
-def iter_chunks(
-    portfolio: Portfolio, trials: int, seed: int, chunk_trials: int
-) -> Iterator[tuple[int, Draws]]:
-    """Yield ``(first trial, draws)`` for consecutive chunks of whole blocks."""
-    for first, end in chunk_bounds(trials, chunk_trials):
-        yield first * BLOCK_TRIALS, draw_chunk(portfolio, seed, trials, first, end)
-
-
 ChunkResult = dict[str, tuple[np.ndarray, np.ndarray | None, np.ndarray | None]]
 
 MEMORY_BUDGET = 256 * 2**20
@@ -272,20 +227,29 @@ MEMORY_BUDGET = 256 * 2**20
 
 def compute_chunk(
     portfolio: Portfolio, configs: Sequence[Config], seed: int, trials: int, first: int, end: int,
-    totals_only: Collection[str] = (),
+    totals_only: Collection[str] = (), ws: Workspace | None = None,
 ) -> tuple[ChunkResult, Draws]:
     """Draw one chunk and evaluate every configuration on it: a pure function of its arguments
     (so it can run on a thread, or on a Dask worker). Per configuration: the total per trial,
-    and (unless totals only) the losses by risk and by site."""
-    draws = draw_chunk(portfolio, seed, trials, first, end)
+    and (unless totals only) the losses by risk and by site. Totals-only configurations are
+    evaluated by difference from the full configuration that differs from them on the fewest
+    links (see :func:`total_by_difference`)."""
+    draws = draw_chunk(portfolio, seed, trials, first, end, ws)
     loss_rows = ~portfolio.is_opportunity
     out: ChunkResult = {}
+    full = [c for c in configs if c.name not in totals_only]
+    for config in full:
+        by_risk, by_site = evaluate(portfolio, draws, config, ws=ws)
+        out[config.name] = (by_risk[loss_rows].sum(axis=0), by_risk, by_site)
     for config in configs:
-        if config.name in totals_only:
+        if config.name not in totals_only:
+            continue
+        if not full:
             out[config.name] = (evaluate_total(portfolio, draws, config), None, None)
             continue
-        by_risk, by_site = evaluate(portfolio, draws, config)
-        out[config.name] = (by_risk[loss_rows].sum(axis=0), by_risk, by_site)
+        base = min(full, key=lambda b: int(differing_links(portfolio, config, b).sum()))
+        out[config.name] = (total_by_difference(portfolio, draws, config, base, out[base.name][0], ws),
+                            None, None)
     return out, draws
 
 
@@ -320,7 +284,7 @@ def store_chunk(portfolio: Portfolio, out: dict[str, Samples], first_block: int,
     return stop
 
 
-EVENTS_PER_CHUNK = 2**20
+EVENTS_PER_CHUNK = 2**19
 """Events aimed at per chunk: enough to amortise numpy's per-call cost, small enough for the
 caches and for memory (about 60 bytes per event)."""
 
@@ -367,18 +331,20 @@ def simulate(
     kernels). Results do not depend on either. Every configuration keeps its per-trial total
     and, unless named in ``totals_only``, a streaming summary of every risk, category and site
     (:class:`~climaterisk.streaming.RowSummary`); with ``keep`` also every trial by risk and
-    site. Each observer is
-    called with ``(first trial, draws)`` for every chunk (for statistics beyond losses; it must
-    only write to the trials of that chunk). ``progress`` is called with the number of trials
-    done after each chunk.
+    site. Each observer is called with ``(first trial, draws)`` for every chunk (for statistics
+    beyond losses; it must only write to the trials of that chunk, and not keep the draws: their
+    arrays are reused by the next chunk). ``progress`` is called with the number of trials done
+    after each chunk.
     """
     out = empty_samples(portfolio, configs, trials, totals_only, keep)
     bounds = chunk_bounds(trials, auto_chunk(portfolio, configs, chunk_trials, totals_only))
     lock = threading.Lock()
     done = [0]
+    spaces: dict[int, Workspace] = {}  # one per thread, for this run only
 
     def work(bound: tuple[int, int]) -> None:
-        result, draws = compute_chunk(portfolio, configs, seed, trials, *bound, totals_only)
+        ws = spaces.setdefault(threading.get_ident(), Workspace())
+        result, draws = compute_chunk(portfolio, configs, seed, trials, *bound, totals_only, ws)
         start = bound[0] * BLOCK_TRIALS
         stop = store_chunk(portfolio, out, bound[0], result)
         for observer in observers:

@@ -38,7 +38,9 @@ class RowSummary:
         self.m2 = np.zeros((n_rows, n_blocks))
         self.index = {q: var_index(trials, q) for q in LEVELS}
         self.k = trials - min(self.index.values())  # the top k hold every VaR and TVaR needed
-        self.top = np.empty((n_rows, 0))
+        self.top = np.empty((n_rows, 0))  # at most k candidates per row, after a compaction
+        self.pending: list[np.ndarray] = []  # chunks not yet merged into top
+        self.pending_width = 0
         self.lock = threading.Lock()
 
     def add(self, first_block: int, rows: np.ndarray) -> None:
@@ -46,21 +48,60 @@ class RowSummary:
         width = rows.shape[1]
         sizes = [min(self.block, self.trials - (first_block + i) * self.block)
                  for i in range(-(-width // self.block))]
-        starts = np.cumsum([0, *sizes[:-1]])
         counts = np.array(sizes, dtype=float)
-        means = np.add.reduceat(rows, starts, axis=1) / counts
-        dev = rows - np.repeat(means, sizes, axis=1)
-        m2 = np.add.reduceat(dev * dev, starts, axis=1)
+        # moments block by block, each computed the same way whatever chunk it arrives in: the
+        # whole blocks as one (rows, blocks, trials) array, then a last, shorter block if any
+        means, m2 = np.empty((rows.shape[0], len(sizes))), np.empty((rows.shape[0], len(sizes)))
+        whole = sum(1 for size in sizes if size == self.block)
+        for first, count, size in ((0, whole, self.block), (whole, len(sizes) - whole, sizes[-1])):
+            if count == 0:
+                continue
+            shaped = rows[:, first * self.block: first * self.block + count * size].reshape(
+                rows.shape[0], count, size)
+            block_mean = shaped.sum(axis=2) / size
+            dev = shaped - block_mean[:, :, None]
+            dev *= dev
+            means[:, first:first + count] = block_mean
+            m2[:, first:first + count] = dev.sum(axis=2)
         end = first_block + len(sizes)
         with self.lock:
             self.count[first_block:end] = counts
             self.mean[:, first_block:end] = means
             self.m2[:, first_block:end] = m2
-            candidates = np.concatenate([self.top, rows], axis=1)
-            if candidates.shape[1] > self.k:
-                cut = candidates.shape[1] - self.k
-                candidates = np.partition(candidates, cut, axis=1)[:, cut:]
-            self.top = candidates
+            self._offer(rows)
+
+    def _offer(self, rows: np.ndarray) -> None:
+        """Keep the values of ``rows`` that may still be among the top k of their row.
+
+        Once a row holds k values, a new value that is not above its smallest can never enter
+        the top k (a tie leaves the top k's values unchanged), so only those above are kept;
+        the candidates are merged by a partition once k of them are pending, not every chunk.
+        """
+        if self.top.shape[1] >= self.k > 0:
+            floor = self.top.min(axis=1)
+            above = rows > floor[:, None]
+            counts = above.sum(axis=1)
+            width = int(counts.max()) if len(counts) else 0
+            if width == 0:
+                return
+            padded = np.full((rows.shape[0], width), -np.inf)
+            row_of = np.repeat(np.arange(rows.shape[0]), counts)
+            column = np.arange(len(row_of)) - np.repeat(np.cumsum(counts) - counts, counts)
+            padded[row_of, column] = rows[above]
+            rows = padded
+        self.pending.append(rows)
+        self.pending_width += rows.shape[1]
+        if self.pending_width >= max(self.k, 1):
+            self._compact()
+
+    def _compact(self) -> None:
+        """Merge the pending chunks into the top k of each row."""
+        candidates = np.concatenate([self.top, *self.pending], axis=1)
+        if candidates.shape[1] > self.k:
+            cut = candidates.shape[1] - self.k
+            candidates = np.partition(candidates, cut, axis=1)[:, cut:]
+        self.top = candidates
+        self.pending, self.pending_width = [], 0
 
     def stats(self) -> list[Stats]:
         """Mean, standard error, standard deviation, VaR and TVaR at 95% and 99%, per row."""
@@ -76,6 +117,9 @@ class RowSummary:
             mean = mean + delta * (nb / n_new)
             m2 = m2 + self.m2[:, b] + delta * delta * (n_total * nb / n_new)
             n_total = n_new
+        with self.lock:
+            if self.pending:
+                self._compact()
         n = self.trials
         top = np.sort(self.top, axis=1)
         offset = n - top.shape[1]

@@ -216,7 +216,8 @@ def test_damage_is_capped_at_the_replacement_value(tmp_path, mini_files, mini_sc
     risk["controls"] = []
     reg = load_register(write_register(tmp_path / "cap", mini_files))
     portfolio = compile_portfolio(reg, load_scenario(mini_scenario_path), 2020)
-    from climaterisk.simulate import draw_block, event_outcomes
+    from climaterisk.draws import draw_block
+    from climaterisk.simulate import event_outcomes
 
     draws = draw_block(portfolio, 1, 0, 1000)
     loss, _ = event_outcomes(portfolio, draws, inherent_config(portfolio))

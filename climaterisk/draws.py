@@ -1,0 +1,209 @@
+"""The random draws of the Monte Carlo engine: events that occur, and their severities.
+
+Trials are simulated in *blocks* of :data:`BLOCK_TRIALS` trials. Each block has its own
+random streams, ``PCG64(SeedSequence(seed, spawn_key=(year, block, stream, ...)))``, so the
+numbers drawn for a trial depend only on the seed, the year and the block, never on how blocks
+are grouped into chunks: results are bit-for-bit the same for any chunk size.
+
+A block has separate streams for site events, company-level events, and each recurring cost
+component (keyed by its risk and position), so that a change to one part of the register or
+scenario (a flood multiplier, say) leaves the draws of the other parts untouched: runs that
+differ only there are paired trial by trial (common random numbers across runs).
+
+In each event stream the engine draws, in this fixed order:
+
+1. for every link, its number of independent events in the block, ``Poisson(rate * n)``;
+2. (site events) for every common-shock group, its number of regional events
+   ``Poisson(rate * n)``, their trials, and a uniform per (event, site) for the sites struck;
+3. a trial index for every independent event (events of a Poisson process fall uniformly
+   into the block's trials);
+4. per event a uniform ``u`` (thinning by frequency-reducing controls), then the standard
+   normals of the damage severities, then those of the downtime severities.
+
+The events of a stream are ordered: independent events link by link, then the strikes of each
+group, site by site, regional event by regional event, link by link. Each recurring cost
+component draws ``n`` values of its uncertain factor from its own stream.
+
+Only the events that occur are sampled (about 14 ns of random numbers per event, see
+``docs/performance.md``), and the chunk's arrays are written in place into buffers that a
+thread reuses from chunk to chunk (:class:`Workspace`), so that the memory of a chunk is
+allocated once, not faulted in again for every chunk.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from climaterisk.portfolio import CommonGroup, Portfolio
+
+BLOCK_TRIALS = 1000
+"""Trials per random-stream block. Changing it changes the draws (it is in the manifest)."""
+
+MAX_DOWNTIME_DAYS = 365.0
+"""Cap on the downtime of one event [days]: an outage cannot outlast the simulated year."""
+
+SITE_EVENTS, COMPANY_EVENTS, RECURRING = 0, 1, 2
+"""Stream numbers: site events (with common shocks), company-level events, recurring costs."""
+
+
+class Workspace:
+    """Named scratch arrays that one thread reuses from chunk to chunk.
+
+    Arrays handed out stay valid until the same name is asked for again, so a chunk's draws
+    must be used up before the thread draws the next chunk (which :func:`~climaterisk.simulate.
+    simulate` does). Without a workspace every function allocates fresh arrays.
+    """
+
+    def __init__(self) -> None:
+        self._arrays: dict[str, np.ndarray] = {}
+
+    def get(self, name: str, size: int, dtype: type = np.float64) -> np.ndarray:
+        """An uninitialised array of ``size`` elements, reusing the last one of that name."""
+        held = self._arrays.get(name)
+        if held is None or held.dtype != dtype or len(held) < size:
+            grown = int(1.25 * len(held)) if held is not None and held.dtype == dtype else 0
+            held = np.empty(max(size, grown), dtype=dtype)
+            self._arrays[name] = held
+        return held[:size]
+
+
+def scratch(ws: Workspace | None, name: str, size: int, dtype: type = np.float64) -> np.ndarray:
+    """``ws.get(...)``, or a fresh array without a workspace."""
+    return np.empty(size, dtype=dtype) if ws is None else ws.get(name, size, dtype)
+
+
+def gather(values: np.ndarray, index: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``out[:] = values[index]``. The indices are valid by construction; ``mode="clip"`` lets
+    numpy write straight into ``out`` (the default mode buffers it: twice the time)."""
+    return np.take(values, index, out=out, mode="clip")
+
+
+_LOCAL = threading.local()
+
+
+def thread_workspace() -> Workspace:
+    """The calling thread's own workspace."""
+    ws = getattr(_LOCAL, "workspace", None)
+    if ws is None:
+        ws = _LOCAL.workspace = Workspace()
+    return ws
+
+
+@dataclass
+class Draws:
+    """The random draws of one chunk of consecutive blocks.
+
+    ``damage`` and ``days`` are the events' losses before controls and scenario severity:
+    damage (or money severity) capped at the replacement value [currency], and downtime capped
+    at :data:`MAX_DOWNTIME_DAYS` [days] (0 for links without downtime). They depend only on the
+    draws, so every configuration reuses them. ``losses`` holds, while the chunk is being
+    evaluated, the event losses of the configurations evaluated so far (by name).
+    """
+
+    n: int  # trials
+    link: np.ndarray  # [int] link of each event
+    trial: np.ndarray  # [int] trial of each event, 0..n-1
+    u: np.ndarray  # uniform per event (thinning)
+    damage: np.ndarray  # [currency] per event, before controls
+    days: np.ndarray  # [days] per event, before controls
+    cost: list[np.ndarray]  # per cost component, n draws
+    losses: dict[str, np.ndarray] = field(default_factory=dict)  # [currency] per event, by config
+    cells: tuple[np.ndarray, np.ndarray] | None = None  # see climaterisk.simulate.event_cells
+
+
+def stream(seed: int, year: int, block: int, *key: int) -> np.random.Generator:
+    """The random stream ``key`` of one block of one horizon year."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(year, block, *key))))
+
+
+def _strikes(rng: np.random.Generator, group: CommonGroup, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Links and trials of one group's regional events in a block: site by site, then regional
+    event by regional event, then link by link. Linear in the strikes."""
+    n_events = int(rng.poisson(group.rate * n))
+    trials = rng.integers(0, n, size=n_events)
+    struck = rng.random((n_events, len(group.sites))) < group.footprint
+    site_pos, event_idx = np.nonzero(struck.T)  # site-major, events in order within a site
+    per_site = group.links_per_site
+    if group.one_link_per_site:
+        return group.flat_links[site_pos], trials[event_idx]
+    reps = per_site[site_pos]  # links struck by each strike
+    first = np.repeat(group.link_offsets[site_pos], reps)
+    within = np.arange(len(first)) - np.repeat(np.cumsum(reps) - reps, reps)
+    return group.flat_links[first + within], np.repeat(trials[event_idx], reps)
+
+
+def _events(rng: np.random.Generator, ids: np.ndarray, rates: np.ndarray,
+            groups: tuple[CommonGroup, ...], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Links and trials of the events of one stream in a block (steps 1-3 of the module doc)."""
+    counts = rng.poisson(rates * n)
+    common = [_strikes(rng, group, n) for group in groups]
+    local_link = np.repeat(ids, counts)
+    local_trial = rng.integers(0, n, size=len(local_link))
+    if not common:
+        return local_link, local_trial
+    return (np.concatenate([local_link, *(c[0] for c in common)]),
+            np.concatenate([local_trial, *(c[1] for c in common)]))
+
+
+def draw_chunk(portfolio: Portfolio, seed: int, trials: int, first: int, end: int,
+               ws: Workspace | None = None) -> Draws:
+    """All random draws of blocks ``first`` to ``end - 1`` (of ``trials`` in all), joined.
+
+    Events are in block order, then stream order, then the order of the module doc."""
+    links, year = portfolio.links, portfolio.year
+    at_site = links.site >= 0
+    site_ids = np.flatnonzero(at_site).astype(np.int64)
+    company_ids = np.flatnonzero(~at_site).astype(np.int64)
+    site_rates, company_rates = links.local_rate[site_ids], links.local_rate[company_ids]
+    parts: list[tuple[np.random.Generator, int]] = []
+    link_parts, trial_parts = [], []
+    offset = 0
+    sizes = [min(BLOCK_TRIALS, trials - b * BLOCK_TRIALS) for b in range(first, end)]
+    for block, n in zip(range(first, end), sizes, strict=True):
+        for key, ids, rates, groups in ((SITE_EVENTS, site_ids, site_rates, portfolio.groups),
+                                        (COMPANY_EVENTS, company_ids, company_rates, ())):
+            rng = stream(seed, year, block, key)
+            link, trial = _events(rng, ids, rates, groups, n)
+            if offset:
+                trial += offset
+            parts.append((rng, len(link)))
+            link_parts.append(link)
+            trial_parts.append(trial)
+        offset += n
+    link = np.concatenate(link_parts)
+    trial = np.concatenate(trial_parts)
+    m = len(link)
+    u, z1, z2 = (scratch(ws, name, m) for name in ("u", "damage", "days"))
+    start = 0
+    for rng, k in parts:  # step 4, stream by stream, into the chunk's arrays
+        stop = start + k
+        rng.random(out=u[start:stop])
+        rng.standard_normal(out=z1[start:stop])
+        rng.standard_normal(out=z2[start:stop])
+        start = stop
+    # severities before controls, in place: damage = min(exp(mu_a + s_a z1) * a_scale, a_cap)
+    # (a_scale folded into the log), days = min(exp(mu_b + s_b z2), cap) (0 without downtime)
+    gathered = scratch(ws, "gathered", m)
+    for z, scale, loc in ((z1, links.s_a, links.log_damage_loc), (z2, links.s_b, links.log_days_loc)):
+        gather(scale, link, gathered)
+        z *= gathered
+        gather(loc, link, gathered)
+        z += gathered
+        np.exp(z, out=z)
+    gather(links.a_cap, link, gathered)
+    np.minimum(z1, gathered, out=z1)  # damage cannot exceed the replacement value
+    np.minimum(z2, MAX_DOWNTIME_DAYS, out=z2)
+    cost = [
+        np.concatenate([comp.dist.draw(n, stream(seed, year, block, RECURRING, comp.key))
+                        for block, n in zip(range(first, end), sizes, strict=True)])
+        for comp in portfolio.costs
+    ]
+    return Draws(offset, link, trial, u, z1, z2, cost)
+
+
+def draw_block(portfolio: Portfolio, seed: int, block: int, n: int) -> Draws:
+    """The draws of one block of ``n`` trials (fresh arrays)."""
+    return draw_chunk(portfolio, seed, block * BLOCK_TRIALS + n, block, block + 1)
