@@ -222,9 +222,11 @@ def assess(
     labels = {v: k for k, v in register.horizons.items()}
     n_workers = workers if workers > 0 else (os.cpu_count() or 1)
     if method == "fft":
+        unresolved: list[str] = []
         results = [_exact_year(register, compile_portfolio(register, scenario, y), labels.get(y, ""),
-                               n_workers) for y in years]
+                               n_workers, unresolved) for y in years]
         manifest = build_manifest(register, scenario, trials, seed, chunk_trials, method)
+        manifest["exact_unresolved"] = unresolved
         return Assessment(register, scenario, trials, seed, chunk_trials, results, manifest, None)
     results = []
     values = (
@@ -298,12 +300,18 @@ def _summarise_year(
     )
 
 
-def _exact_year(register: Register, portfolio: Portfolio, label: str, workers: int = 1) -> HorizonResult:
-    """A horizon's results from exact distributions (no sampling), on ``workers`` threads."""
+def _exact_year(register: Register, portfolio: Portfolio, label: str, workers: int = 1,
+                unresolved: list[str] | None = None) -> HorizonResult:
+    """A horizon's results from exact distributions (no sampling), on ``workers`` threads. The
+    lines whose grid stayed coarse next to their body are appended to ``unresolved`` as
+    ``"year basis level id"``."""
     from climaterisk.exact import exact_lines
 
     dists = {c.name: exact_lines(portfolio, c, workers)
              for c in (inherent_config(portfolio), controls_config(register, portfolio))}
+    if unresolved is not None:
+        unresolved += [f"{portfolio.year} {basis} {level} {key}" for basis, lines in dists.items()
+                       for level, by_key in lines.items() for key, d in by_key.items() if not d.resolved]
     inh, res = dists["inherent"], dists["residual"]
     titles = {r.id: r.title for r in (*register.risks, *register.opportunities)}
     sites = {s.id: s.name for s in register.sites}

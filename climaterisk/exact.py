@@ -59,6 +59,7 @@ class Distribution:
 
     h: float
     pmf: np.ndarray
+    resolved: bool = True  # False: the grid is coarse next to the selection's body (see refined)
 
     @property
     def grid(self) -> np.ndarray:
@@ -310,19 +311,36 @@ class Aggregator:
         return Distribution(h, pmf / pmf.sum())
 
 
+def body_scale(agg: Aggregator, dist: Distribution, members: dict[int, list[int]]) -> float:
+    """The smallest scale a selection's results depend on [currency/yr]: the smallest positive
+    of its VaR 95%, its VaR 99% and the median of each recurring cost in it (a narrow cost that
+    rounds to 0 on a coarse grid leaves VaR 95% at 0; its median still shows the scale)."""
+    st = dist.stats()
+    scales = [st.var95, st.var99]
+    for index, m in members.items():
+        comp, factor = agg.p.costs[index], agg.c.cost_factor[index]
+        s = float(sum(comp.scale[j] * factor[j] for j in m))
+        d = comp.dist
+        scales.append(s * (math.exp(d.mu) if isinstance(d, LogNormal) else 0.5 * (d.low + d.high)))
+    positive = [x for x in scales if x > 0]
+    return min(positive) if positive else 0.0
+
+
 def refined(agg: Aggregator, link_mask: np.ndarray, members: dict[int, list[int]], n: int) -> Distribution:
-    """``agg.distribution`` on ``n`` points, on more (up to :data:`MAX_POINTS`) where its VaR 95%
-    (or, if that is 0, its VaR 99%) spans fewer than :data:`MIN_CELLS` grid steps: a narrow body
-    next to a rare, much larger event (a site's cooling cost beside a rare flood) needs it."""
-    dist = agg.distribution(link_mask, members, n)
-    while n < MAX_POINTS:
-        stats = dist.stats()
-        body = stats.var95 if stats.var95 > 0 else stats.var99
+    """``agg.distribution`` on ``n`` points, on more (up to :data:`MAX_POINTS`) where the
+    selection's :func:`body_scale` spans fewer than :data:`MIN_CELLS` grid steps: a narrow body
+    next to a rare, much larger event (a site's cooling cost beside a rare flood) needs it. A
+    distribution still coarser than that at :data:`MAX_POINTS` is marked ``resolved=False``."""
+    dist = agg.distribution(link_mask, {k: v for k, v in members.items() if v}, n)
+    used = {k: v for k, v in members.items() if v}
+    while True:
+        body = body_scale(agg, dist, used)
         if body <= 0 or body >= MIN_CELLS * dist.h:
-            break
+            return dist
+        if n >= MAX_POINTS:
+            return Distribution(dist.h, dist.pmf, resolved=False)
         n = min(MAX_POINTS, n * 2 ** math.ceil(math.log2(MIN_CELLS * dist.h / body)))
-        dist = agg.distribution(link_mask, members, n)
-    return dist
+        dist = agg.distribution(link_mask, used, n)
 
 
 def exact_lines(portfolio: Portfolio, config: Config,

@@ -75,6 +75,12 @@ def assessment_text(result: Assessment, markdown: bool = False) -> str:
         if result.manifest.get("method") != "fft":
             out += ["", f"Standard error of total residual EAL: {money(h.total.residual.se)} "
                         f"({rse:.2%} of the mean)."]
+        coarse = [x.split(" ", 1)[1] for x in result.manifest.get("exact_unresolved", [])
+                  if x.startswith(f"{h.year} ")]
+        if coarse:
+            out += ["", "Warning: the exact method could not resolve the narrow body of "
+                        f"{', '.join(coarse)} next to much larger rare losses; its VaR and TVaR "
+                        "there are approximate. Use the Monte Carlo method (the default) for them."]
         if h.opportunities:
             out += ["", f"Opportunities in {h.year}: expected annual benefit ({cur}/yr)", ""]
             opp = [[o.id, short(o.title, width), o.category, money(o.inherent.mean)]
