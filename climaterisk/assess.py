@@ -355,6 +355,7 @@ def build_manifest(
         "trials": trials,
         "chunk_trials": chunk_trials,
         "block_trials": BLOCK_TRIALS,
-        "rng": "numpy PCG64, SeedSequence(seed, spawn_key=(year, block))",
+        "rng": "numpy PCG64, SeedSequence(seed, spawn_key=(year, block, stream))",
+        "severity_exp": "float32 (climaterisk.draws.exp_single)",
         "time_utc": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
     }

@@ -114,6 +114,26 @@ class Draws:
     cells: tuple[np.ndarray, np.ndarray] | None = None  # see climaterisk.simulate.event_cells
 
 
+SINGLE_EXP_MAX = 88.0
+"""Largest exponent taken in single precision (exp(88) = 1.7e38; float32 overflows at 88.7)."""
+
+
+def exp_single(x: np.ndarray, work: np.ndarray) -> None:
+    """``x[:] = exp(min(x, SINGLE_EXP_MAX))``, the exponential taken in single precision.
+
+    numpy computes float32 ``exp`` with SIMD instructions on every x86-64 CPU, but float64
+    ``exp`` only with AVX-512: on AVX2 machines it is about 9 ns per value against 1 ns. The
+    severity's log is computed in double precision and rounded to single (relative error of the
+    result at most 2e-6 for logs up to 32, unbiased); the result goes back into double, where
+    every sum is taken. That is far below any sampling error; values above ``exp(88)``
+    [currency or days] are capped there (a single event's loss never comes near).
+    """
+    np.minimum(x, SINGLE_EXP_MAX, out=x)
+    np.copyto(work, x, casting="same_kind")
+    np.exp(work, out=work)
+    np.copyto(x, work)
+
+
 def stream(seed: int, year: int, block: int, *key: int) -> np.random.Generator:
     """The random stream ``key`` of one block of one horizon year."""
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(year, block, *key))))
@@ -192,7 +212,7 @@ def draw_chunk(portfolio: Portfolio, seed: int, trials: int, first: int, end: in
         z *= gathered
         gather(loc, link, gathered)
         z += gathered
-        np.exp(z, out=z)
+        exp_single(z, scratch(ws, "single", m, np.float32))
     gather(links.a_cap, link, gathered)
     np.minimum(z1, gathered, out=z1)  # damage cannot exceed the replacement value
     np.minimum(z2, MAX_DOWNTIME_DAYS, out=z2)
