@@ -202,7 +202,7 @@ def expected_events(portfolio) -> float:  # type: ignore[no-untyped-def]
 
 def engine_worker(spec: dict) -> dict:
     """One engine case, in this process: compile, pilot, reference, engine on 1 and 2 threads."""
-    from climaterisk.draws import BLOCK_TRIALS, draw_block
+    from climaterisk.draws import block_trials, draw_block
     from climaterisk.portfolio import compile_portfolio, controls_config, inherent_config
     from climaterisk.register import load_register
     from climaterisk.scenarios import load_scenario
@@ -220,7 +220,9 @@ def engine_worker(spec: dict) -> dict:
     per_year = expected_events(portfolio)
     out["links"] = len(portfolio.links)
     out["events_per_year"] = per_year
-    out["events_block0_per_year"] = len(draw_block(portfolio, SEED, 0, BLOCK_TRIALS).link) / BLOCK_TRIALS
+    block = block_trials(portfolio)
+    out["block_trials"] = block
+    out["events_block0_per_year"] = len(draw_block(portfolio, SEED, 0, block).link) / block
 
     def run_engine(trials: int, workers: int) -> tuple[dict, float]:
         chunks = []  # progress is called once per chunk
@@ -230,12 +232,12 @@ def engine_worker(spec: dict) -> dict:
         return result, float(np.mean(samples["inherent"].total))
 
     # pilot (also the warm-up): one block; cut the trials if the 1-thread run would not fit
-    pilot, _ = run_engine(BLOCK_TRIALS, 1)
+    pilot, _ = run_engine(block, 1)
     out["pilot"] = pilot
     trials = spec["trials"]
-    estimate = pilot["wall_s"] * trials / BLOCK_TRIALS
+    estimate = pilot["wall_s"] * trials / block
     if estimate > spec["phase_limit"]:
-        trials = max(BLOCK_TRIALS, int(spec["phase_limit"] / pilot["wall_s"]) * BLOCK_TRIALS)
+        trials = max(block, int(spec["phase_limit"] / pilot["wall_s"]) * block)
     out["trials_run"] = trials
     out["events"] = per_year * trials
 
@@ -249,7 +251,7 @@ def engine_worker(spec: dict) -> dict:
 
     # short cases run twice, interleaved, and keep the faster of each: the first pass of a
     # process pays for faulting in fresh memory, whichever of the three runs first
-    rounds = 2 if pilot["wall_s"] * trials / BLOCK_TRIALS < 20 else 1
+    rounds = 2 if pilot["wall_s"] * trials / block < 20 else 1
     runs: dict[str, list[dict]] = {"reference": [], "engine1": [], "engine2": []}
     for _ in range(rounds):
         for key, fn in (("reference", run_reference), ("engine1", lambda: run_engine(trials, 1)),

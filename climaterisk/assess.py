@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from climaterisk import __version__, control_value, coverage
+from climaterisk.draws import BLOCK_TRIALS, block_trials
 from climaterisk.errors import Problem, ScenarioError
 from climaterisk.metrics import Stats, exceedance, summarise
 from climaterisk.portfolio import (
@@ -33,7 +34,7 @@ from climaterisk.portfolio import (
 )
 from climaterisk.register import Register
 from climaterisk.scenarios import Scenario, load_scenario
-from climaterisk.simulate import BLOCK_TRIALS, Samples, loss_categories, simulate
+from climaterisk.simulate import Samples, loss_categories, simulate
 
 DEFAULT_TRIALS = 100_000
 DEFAULT_SEED = 20231231
@@ -239,9 +240,11 @@ def assess(
     from climaterisk import cluster
 
     context = cluster.client(scheduler, workers) if engine == "dask" else contextlib.nullcontext()
+    blocks: dict[int, int] = {}
     with context as dask_client:
         for i, year in enumerate(years):
             portfolio = compile_portfolio(register, scenario, year)
+            blocks[year] = block_trials(portfolio)
             base = [inherent_config(portfolio), controls_config(register, portfolio)]
             extra = control_value.without_configs(register, portfolio) if with_controls else []
             observer = (coverage.ExposureObserver(register, portfolio, base, trials, year)
@@ -264,7 +267,7 @@ def assess(
                 value.benefits.append(control_value.benefit(
                     year, samples["residual"], samples[control_value.WITHOUT + value.id],
                     value.annual_cost))
-    manifest = build_manifest(register, scenario, trials, seed, chunk_trials, method, engine)
+    manifest = build_manifest(register, scenario, trials, seed, chunk_trials, method, engine, blocks)
     return Assessment(register, scenario, trials, seed, chunk_trials, results, manifest, values)
 
 
@@ -336,9 +339,13 @@ def _exact_year(register: Register, portfolio: Portfolio, label: str, workers: i
 
 def build_manifest(
     register: Register, scenario: Scenario, trials: int, seed: int, chunk_trials: int,
-    method: str = "mc", engine: str = "local",
+    method: str = "mc", engine: str = "local", blocks: dict[int, int] | None = None,
 ) -> dict:
-    """What an auditor needs to reproduce a run: versions, input hashes, seed, trials."""
+    """What an auditor needs to reproduce a run: versions, input hashes, seed, trials, and the
+    trials per random-stream block (one number, or one per horizon year where they differ)."""
+    sizes = sorted(set((blocks or {}).values()))
+    block = (sizes[0] if len(sizes) == 1 else {str(y): b for y, b in sorted((blocks or {}).items())}
+             if sizes else BLOCK_TRIALS)
     inputs = {f"{register.path.name}/{name}": digest for name, digest in register.file_hashes.items()}
     inputs[f"scenarios/{Path(scenario.path).name if scenario.path else scenario.id}"] = scenario.sha256
     return {
@@ -354,7 +361,7 @@ def build_manifest(
         "seed": seed,
         "trials": trials,
         "chunk_trials": chunk_trials,
-        "block_trials": BLOCK_TRIALS,
+        "block_trials": block,
         "rng": "numpy PCG64, SeedSequence(seed, spawn_key=(year, block, stream))",
         "severity_exp": "float32 (climaterisk.draws.exp_single)",
         "time_utc": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),

@@ -16,10 +16,10 @@ import contextlib
 import os
 from collections.abc import Callable, Collection, Iterator, Sequence
 
+from climaterisk.draws import block_trials
 from climaterisk.errors import ClimateRiskError
 from climaterisk.portfolio import Config, Portfolio
 from climaterisk.simulate import (
-    BLOCK_TRIALS,
     Samples,
     auto_chunk,
     chunk_bounds,
@@ -80,7 +80,8 @@ def simulate_on(
     from dask.distributed import as_completed
 
     out = empty_samples(portfolio, configs, trials, totals_only, keep)
-    bounds = chunk_bounds(trials, auto_chunk(portfolio, configs, chunk_trials, totals_only))
+    bounds = chunk_bounds(trials, auto_chunk(portfolio, configs, chunk_trials, totals_only),
+                          block_trials(portfolio))
     shared_portfolio, shared_configs = dask_client.scatter([portfolio, list(configs)], broadcast=True)
     futures = {
         dask_client.submit(_chunk_result, shared_portfolio, shared_configs, seed, trials, first, end,
@@ -91,7 +92,7 @@ def simulate_on(
     for future in as_completed(futures):
         first = futures[future]
         stop = store_chunk(portfolio, out, first, future.result())
-        done += stop - first * BLOCK_TRIALS
+        done += stop - first * block_trials(portfolio)
         if progress is not None:
             progress(done)
     return out

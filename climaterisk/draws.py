@@ -40,7 +40,15 @@ import numpy as np
 from climaterisk.portfolio import CommonGroup, Portfolio
 
 BLOCK_TRIALS = 1000
-"""Trials per random-stream block. Changing it changes the draws (it is in the manifest)."""
+"""Trials per random-stream block (fewer for very large registers, see :func:`block_trials`).
+Changing it changes the draws (the block size used is in the manifest)."""
+
+BLOCK_SIZES = (1000, 500, 250, 125, 50, 25, 10, 5, 2, 1)
+"""The block sizes allowed, largest first."""
+
+MAX_BLOCK_EVENTS = 2**20
+"""Expected events in one block at most: a block is drawn whole, so this bounds the memory of
+one thread's draws (about 100 bytes an event)."""
 
 MAX_DOWNTIME_DAYS = 365.0
 """Cap on the downtime of one event [days]: an outage cannot outlast the simulated year."""
@@ -134,6 +142,26 @@ def exp_single(x: np.ndarray, work: np.ndarray) -> None:
     np.copyto(x, work)
 
 
+def expected_events(portfolio: Portfolio) -> float:
+    """Expected sampled events per trial, common shocks included."""
+    rate = float(portfolio.links.local_rate.sum())
+    for g in portfolio.groups:
+        rate += g.rate * float(np.dot(g.footprint, g.links_per_site))
+    return rate
+
+
+def block_trials(portfolio: Portfolio) -> int:
+    """Trials per block for ``portfolio``: 1,000, or the largest of :data:`BLOCK_SIZES` whose
+    expected events stay within :data:`MAX_BLOCK_EVENTS` (registers of more than about 1,000
+    events a year: tens of thousands of links). A function of the register and scenario only,
+    so results do not depend on how a run is chunked or threaded."""
+    per_trial = expected_events(portfolio)
+    for size in BLOCK_SIZES:
+        if size * per_trial <= MAX_BLOCK_EVENTS:
+            return size
+    return 1
+
+
 def stream(seed: int, year: int, block: int, *key: int) -> np.random.Generator:
     """The random stream ``key`` of one block of one horizon year."""
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(year, block, *key))))
@@ -181,7 +209,8 @@ def draw_chunk(portfolio: Portfolio, seed: int, trials: int, first: int, end: in
     parts: list[tuple[np.random.Generator, int]] = []
     link_parts, trial_parts = [], []
     offset = 0
-    sizes = [min(BLOCK_TRIALS, trials - b * BLOCK_TRIALS) for b in range(first, end)]
+    size = block_trials(portfolio)
+    sizes = [min(size, trials - b * size) for b in range(first, end)]
     for block, n in zip(range(first, end), sizes, strict=True):
         for key, ids, rates, groups in ((SITE_EVENTS, site_ids, site_rates, portfolio.groups),
                                         (COMPANY_EVENTS, company_ids, company_rates, ())):
@@ -225,5 +254,5 @@ def draw_chunk(portfolio: Portfolio, seed: int, trials: int, first: int, end: in
 
 
 def draw_block(portfolio: Portfolio, seed: int, block: int, n: int) -> Draws:
-    """The draws of one block of ``n`` trials (fresh arrays)."""
-    return draw_chunk(portfolio, seed, block * BLOCK_TRIALS + n, block, block + 1)
+    """The draws of block ``block`` holding ``n`` trials (fresh arrays)."""
+    return draw_chunk(portfolio, seed, block * block_trials(portfolio) + n, block, block + 1)

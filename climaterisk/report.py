@@ -287,7 +287,9 @@ def manifest_table(results: list[Assessment]) -> Table:
     m = results[0].manifest
     head = [["tool", f"climaterisk {m['version']} (Python {m['python']}, numpy {m['numpy']})"],
             ["seed", m["seed"]], ["trials per horizon", m["trials"]],
-            ["chunk / block trials", f"{m['chunk_trials']} / {m['block_trials']}"],
+            ["chunk / block trials", f"{m['chunk_trials']} / " + (
+                ", ".join(f"{y}: {b}" for y, b in m["block_trials"].items())
+                if isinstance(m["block_trials"], dict) else str(m["block_trials"]))],
             ["random numbers", m["rng"]], ["run at (UTC)", m["time_utc"]]]
     return Table("manifest", "Run manifest", ["item", "value"], ["text", "text"], head + rows)
 

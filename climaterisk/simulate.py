@@ -19,7 +19,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from climaterisk.draws import BLOCK_TRIALS, Draws, Workspace, draw_chunk, gather, scratch
+from climaterisk.draws import (
+    Draws,
+    Workspace,
+    block_trials,
+    draw_chunk,
+    expected_events,
+    gather,
+    scratch,
+)
 from climaterisk.portfolio import Config, Portfolio
 from climaterisk.streaming import RowSummary
 
@@ -210,12 +218,13 @@ def summary_rows(portfolio: Portfolio, by_risk: np.ndarray, by_site: np.ndarray)
     return np.concatenate([by_risk, np.array(cats).reshape(len(cats), by_risk.shape[1]), by_site])
 
 
-def chunk_bounds(trials: int, chunk_trials: int) -> list[tuple[int, int]]:
-    """``(first block, end block)`` of each chunk: whole blocks, at least one per chunk."""
+def chunk_bounds(trials: int, chunk_trials: int, block: int) -> list[tuple[int, int]]:
+    """``(first block, end block)`` of each chunk: whole blocks of ``block`` trials, at least
+    one per chunk."""
     if trials < 1:
         raise ValueError("trials must be >= 1")
-    per_chunk = max(1, chunk_trials // BLOCK_TRIALS)
-    n_blocks = -(-trials // BLOCK_TRIALS)
+    per_chunk = max(1, chunk_trials // block)
+    n_blocks = -(-trials // block)
     return [(first, min(first + per_chunk, n_blocks)) for first in range(0, n_blocks, per_chunk)]
 
 
@@ -262,7 +271,7 @@ def empty_samples(portfolio: Portfolio, configs: Sequence[Config], trials: int,
         full = c.name not in totals_only
         out[c.name] = Samples(
             np.zeros(trials),
-            RowSummary(n_rows, trials, BLOCK_TRIALS) if full else None,
+            RowSummary(n_rows, trials, block_trials(portfolio)) if full else None,
             np.zeros((n_risks, trials)) if full and keep else None,
             np.zeros((n_sites + 1, trials)) if full and keep else None,
         )
@@ -271,7 +280,7 @@ def empty_samples(portfolio: Portfolio, configs: Sequence[Config], trials: int,
 
 def store_chunk(portfolio: Portfolio, out: dict[str, Samples], first_block: int, result: ChunkResult) -> int:
     """Record one chunk's results; return the end trial."""
-    start = stop = first_block * BLOCK_TRIALS
+    start = stop = first_block * block_trials(portfolio)
     for name, (total, by_risk, by_site) in result.items():
         stop = start + len(total)
         target = out[name]
@@ -289,15 +298,6 @@ EVENTS_PER_CHUNK = 2**19
 caches and for memory (about 60 bytes per event)."""
 
 
-def expected_events(portfolio: Portfolio) -> float:
-    """Expected events per trial, common shocks included."""
-    rate = float(portfolio.links.local_rate.sum())
-    for g in portfolio.groups:
-        rate += g.rate * float(sum(p * len(links) for p, links in zip(g.footprint, g.site_links,
-                                                                        strict=True)))
-    return rate
-
-
 def auto_chunk(portfolio: Portfolio, configs: Sequence[Config], chunk_trials: int,
                totals_only: Collection[str]) -> int:
     """The chunk size actually used: at most ``chunk_trials``, smaller for wide portfolios (per-
@@ -308,7 +308,8 @@ def auto_chunk(portfolio: Portfolio, configs: Sequence[Config], chunk_trials: in
     fits = int(MEMORY_BUDGET / (8 * rows * full))
     by_events = int(EVENTS_PER_CHUNK / max(expected_events(portfolio), 1e-9))
     size = min(chunk_trials, fits, by_events)
-    return max(BLOCK_TRIALS, size - size % BLOCK_TRIALS)
+    block = block_trials(portfolio)
+    return max(block, size - size % block)
 
 
 def simulate(
@@ -326,7 +327,7 @@ def simulate(
     """Simulate ``trials`` years of ``portfolio`` and evaluate every configuration on them.
 
     Memory for random draws is bounded by the chunk (``chunk_trials``, rounded down to whole
-    blocks of :data:`BLOCK_TRIALS`, at least one block, and smaller for wide portfolios, see
+    blocks (:func:`~climaterisk.draws.block_trials`), at least one block, and smaller for wide portfolios, see
     :func:`auto_chunk`) times the number of ``workers`` (threads; numpy releases the GIL in its
     kernels). Results do not depend on either. Every configuration keeps its per-trial total
     and, unless named in ``totals_only``, a streaming summary of every risk, category and site
@@ -337,7 +338,8 @@ def simulate(
     after each chunk.
     """
     out = empty_samples(portfolio, configs, trials, totals_only, keep)
-    bounds = chunk_bounds(trials, auto_chunk(portfolio, configs, chunk_trials, totals_only))
+    block = block_trials(portfolio)
+    bounds = chunk_bounds(trials, auto_chunk(portfolio, configs, chunk_trials, totals_only), block)
     lock = threading.Lock()
     done = [0]
     spaces: dict[int, Workspace] = {}  # one per thread, for this run only
@@ -345,7 +347,7 @@ def simulate(
     def work(bound: tuple[int, int]) -> None:
         ws = spaces.setdefault(threading.get_ident(), Workspace())
         result, draws = compute_chunk(portfolio, configs, seed, trials, *bound, totals_only, ws)
-        start = bound[0] * BLOCK_TRIALS
+        start = bound[0] * block
         stop = store_chunk(portfolio, out, bound[0], result)
         for observer in observers:
             observer(start, draws)

@@ -1,12 +1,12 @@
 """Risk measures of many rows of per-trial losses, without keeping every trial.
 
 For each row (a risk, category or site) the simulation feeds chunks of per-trial losses. The
-summary keeps, per block of trials, the count, mean and sum of squared deviations (combined at
-the end in block order with Chan's formula), and the largest ``k`` losses of the row, where
-``k`` is just enough to hold VaR and TVaR at 95% and above. Memory is about 5% of the trials
-per row instead of all of them, and every number is exactly what the full sample would give
-(up to floating-point rounding), identical for any chunk size and any order in which chunks
-arrive.
+summary computes, per block of trials, the count, mean and sum of squared deviations, and
+combines them in block order with Chan's formula as soon as the blocks before have arrived; it
+keeps the largest ``k`` losses of the row, where ``k`` is just enough to hold VaR and TVaR at
+95% and above. Memory is about 5% of the trials per row instead of all of them, and every
+number is exactly what the full sample would give (up to floating-point rounding), identical
+for any chunk size and any order in which chunks arrive.
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ class RowSummary:
 
     def __init__(self, n_rows: int, trials: int, block: int):
         self.n_rows, self.trials, self.block = n_rows, trials, block
-        n_blocks = -(-trials // block)
-        self.count = np.zeros(n_blocks)
-        self.mean = np.zeros((n_rows, n_blocks))
-        self.m2 = np.zeros((n_rows, n_blocks))
+        # moments of the blocks merged so far (in block order), and of blocks that arrived early
+        self.n_merged, self.next_block = 0.0, 0
+        self.mean, self.m2 = np.zeros(n_rows), np.zeros(n_rows)
+        self.early: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self.index = {q: var_index(trials, q) for q in LEVELS}
         self.k = trials - min(self.index.values())  # the top k hold every VaR and TVaR needed
         self.top = np.empty((n_rows, 0))  # at most k candidates per row, after a compaction
@@ -63,19 +63,29 @@ class RowSummary:
             dev *= dev
             means[:, first:first + count] = block_mean
             m2[:, first:first + count] = dev.sum(axis=2)
-        end = first_block + len(sizes)
         with self.lock:
-            self.count[first_block:end] = counts
-            self.mean[:, first_block:end] = means
-            self.m2[:, first_block:end] = m2
+            self.early[first_block] = (counts, means, m2)
+            while self.next_block in self.early:
+                self._merge(*self.early.pop(self.next_block))
             self._offer(rows)
+
+    def _merge(self, counts: np.ndarray, means: np.ndarray, m2: np.ndarray) -> None:
+        """Combine consecutive blocks, in block order, into the running moments (Chan et al.'s
+        pairwise update), so the result is the same whatever order chunks arrive in."""
+        for b, nb in enumerate(counts):
+            delta = means[:, b] - self.mean
+            n_new = self.n_merged + nb
+            self.mean = self.mean + delta * (nb / n_new)
+            self.m2 = self.m2 + m2[:, b] + delta * delta * (self.n_merged * nb / n_new)
+            self.n_merged = n_new
+        self.next_block += len(counts)
 
     def _offer(self, rows: np.ndarray) -> None:
         """Keep the values of ``rows`` that may still be among the top k of their row.
 
         Once a row holds k values, a new value that is not above its smallest can never enter
         the top k (a tie leaves the top k's values unchanged), so only those above are kept;
-        the candidates are merged by a partition once k of them are pending, not every chunk.
+        the candidates are merged by a partition once k / 4 of them are pending, not every chunk.
         """
         if self.top.shape[1] >= self.k > 0:
             floor = self.top.min(axis=1)
@@ -91,7 +101,7 @@ class RowSummary:
             rows = padded
         self.pending.append(rows)
         self.pending_width += rows.shape[1]
-        if self.pending_width >= max(self.k, 1):
+        if self.pending_width >= max(self.k // 4, 1):
             self._compact()
 
     def _compact(self) -> None:
@@ -105,18 +115,9 @@ class RowSummary:
 
     def stats(self) -> list[Stats]:
         """Mean, standard error, standard deviation, VaR and TVaR at 95% and 99%, per row."""
-        n_total = 0.0
-        mean = np.zeros(self.n_rows)
-        m2 = np.zeros(self.n_rows)
-        for b in range(len(self.count)):
-            nb = self.count[b]
-            if nb == 0:
-                continue
-            delta = self.mean[:, b] - mean
-            n_new = n_total + nb
-            mean = mean + delta * (nb / n_new)
-            m2 = m2 + self.m2[:, b] + delta * delta * (n_total * nb / n_new)
-            n_total = n_new
+        if self.early or self.n_merged != self.trials:
+            raise RuntimeError("a block of trials is missing")
+        mean, m2 = self.mean, self.m2
         with self.lock:
             if self.pending:
                 self._compact()

@@ -37,7 +37,7 @@ def test_readme_quick_start_is_the_ci_script():
 
 
 def test_methodology_exists_and_names_the_engine_constants():
-    from climaterisk.simulate import BLOCK_TRIALS
+    from climaterisk.draws import BLOCK_TRIALS
 
     text = (ROOT / "docs" / "methodology.md").read_text(encoding="utf-8")
     assert f"{BLOCK_TRIALS:,}" in text or str(BLOCK_TRIALS) in text
