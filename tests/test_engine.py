@@ -135,3 +135,32 @@ def test_threads_do_not_change_results(mini_register_path, mini_scenario_path):
             assert np.array_equal(a.samples[basis].by_site, b.samples[basis].by_site)
         assert a.exposure_coverage == b.exposure_coverage
     assert [c.to_dict() for c in one.controls] == [c.to_dict() for c in two.controls]
+
+
+def test_small_blocks_for_very_large_registers(mini_register_path, mini_scenario_path, monkeypatch):
+    """A register expecting more events per block than ``MAX_BLOCK_EVENTS`` gets blocks of fewer
+    trials; results are still the same for any chunk size and thread count, and the streaming
+    summary (moments merged in block order as blocks arrive) equals the measures of the kept
+    trials."""
+    from climaterisk import draws
+    from climaterisk.metrics import summarise
+
+    reg, sc = load_register(mini_register_path), load_scenario(mini_scenario_path)
+    portfolio = compile_portfolio(reg, sc, 2050)
+    assert draws.block_trials(portfolio) == 1000
+    per_trial = draws.expected_events(portfolio)
+    monkeypatch.setattr(draws, "MAX_BLOCK_EVENTS", 30 * per_trial)  # 25 trials fit, 50 do not
+    assert draws.block_trials(portfolio) == 25
+    configs = [inherent_config(portfolio), controls_config(reg, portfolio)]
+    runs = [simulate(portfolio, configs, 2_010, 7, chunk_trials=chunk, workers=workers, keep=True)
+            for chunk, workers in ((100_000, 1), (25, 2), (75, 2), (1_000, 1))]
+    for other in runs[1:]:
+        for name in ("inherent", "residual"):
+            assert np.array_equal(runs[0][name].total, other[name].total)
+            assert np.array_equal(runs[0][name].by_risk, other[name].by_risk)
+            assert runs[0][name].summary.stats() == other[name].summary.stats()
+    first = runs[0]["residual"]
+    for row, stats in zip(first.by_risk, first.summary.stats(), strict=False):
+        expected = summarise(row)
+        assert stats.var99 == expected.var99 and stats.tvar95 == pytest.approx(expected.tvar95, rel=1e-12)
+        assert stats.mean == pytest.approx(expected.mean, rel=1e-12)
