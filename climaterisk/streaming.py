@@ -20,6 +20,9 @@ from climaterisk.metrics import Stats
 
 LEVELS = (0.95, 0.99)
 
+COMPACT_ROWS = 256
+"""Rows merged at a time when the pending candidates join the top k."""
+
 
 def var_index(n: int, q: float) -> int:
     """0-based position in the sorted sample of the empirical q-quantile (inverted cdf), as
@@ -38,7 +41,8 @@ class RowSummary:
         self.early: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self.index = {q: var_index(trials, q) for q in LEVELS}
         self.k = trials - min(self.index.values())  # the top k hold every VaR and TVaR needed
-        self.top = np.empty((n_rows, 0))  # at most k candidates per row, after a compaction
+        # the top k of each row so far (-inf until k values have come), updated in place
+        self.top = np.full((n_rows, self.k), -np.inf)
         self.pending: list[np.ndarray] = []  # chunks not yet merged into top
         self.pending_width = 0
         self.lock = threading.Lock()
@@ -87,7 +91,7 @@ class RowSummary:
         the top k (a tie leaves the top k's values unchanged), so only those above are kept;
         the candidates are merged by a partition once k / 4 of them are pending, not every chunk.
         """
-        if self.top.shape[1] >= self.k > 0:
+        if self.k > 0:
             floor = self.top.min(axis=1)
             above = rows > floor[:, None]
             counts = above.sum(axis=1)
@@ -105,12 +109,13 @@ class RowSummary:
             self._compact()
 
     def _compact(self) -> None:
-        """Merge the pending chunks into the top k of each row."""
-        candidates = np.concatenate([self.top, *self.pending], axis=1)
-        if candidates.shape[1] > self.k:
+        """Merge the pending chunks into the top k of each row, a group of rows at a time (so
+        the temporaries stay small however many sites the register has)."""
+        for lo in range(0, self.n_rows, COMPACT_ROWS):
+            hi = min(lo + COMPACT_ROWS, self.n_rows)
+            candidates = np.concatenate([self.top[lo:hi], *(p[lo:hi] for p in self.pending)], axis=1)
             cut = candidates.shape[1] - self.k
-            candidates = np.partition(candidates, cut, axis=1)[:, cut:]
-        self.top = candidates
+            self.top[lo:hi] = np.partition(candidates, cut, axis=1)[:, cut:] if cut > 0 else candidates
         self.pending, self.pending_width = [], 0
 
     def stats(self) -> list[Stats]:
