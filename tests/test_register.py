@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from climaterisk import RegisterError, load_register
@@ -120,3 +122,27 @@ def test_selectors(tmp_path, mini_files):
     assert reg.risks[1].site_ids == ("a", "b")
     assert reg.control("C1").site_ids == ("a", "b")
     assert reg.control("C2").site_ids is None
+
+
+def test_libyaml_and_pure_python_loaders_read_the_same(tmp_path):
+    """The fast libyaml path and the checked pure-Python loader build identical data from every
+    shipped register and scenario file; a file with an anchor goes the checked way and is
+    refused with its line."""
+    import yaml
+
+    from climaterisk import io
+
+    if io._FAST_BASE is None:
+        pytest.skip("PyYAML without libyaml")
+    root = Path(__file__).resolve().parents[1]
+    files = [*sorted((root / "registers").rglob("*.yaml")), *sorted((root / "scenarios").glob("*.yaml"))]
+    assert len(files) > 6
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert io._screened(text)
+        assert yaml.load(text, Loader=io._FastLoader) == yaml.load(text, Loader=io._SafeLoader), path
+    assert not io._screened("a: &x [1]\nb: *x\n")
+    bad = tmp_path / "anchor.yaml"
+    bad.write_text("a: &x [1]\nb: *x\n", encoding="utf-8")
+    with pytest.raises(io.FileProblemError, match="anchors"):
+        io.read_yaml(bad)
