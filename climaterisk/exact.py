@@ -312,18 +312,19 @@ class Aggregator:
 
 
 def body_scale(agg: Aggregator, dist: Distribution, members: dict[int, list[int]]) -> float:
-    """The smallest scale a selection's results depend on [currency/yr]: the smallest positive
-    of its VaR 95%, its VaR 99% and the median of each recurring cost in it (a narrow cost that
-    rounds to 0 on a coarse grid leaves VaR 95% at 0; its median still shows the scale)."""
+    """The scale a selection's results depend on [currency/yr]: its VaR 95%; where that is 0 on
+    the grid, the median of its largest recurring cost (a narrow cost that rounds to 0 on a
+    coarse grid leaves VaR 95% at 0; its median still shows the scale), else its VaR 99%."""
     st = dist.stats()
-    scales = [st.var95, st.var99]
+    if st.var95 > 0:
+        return st.var95
+    medians = []
     for index, m in members.items():
         comp, factor = agg.p.costs[index], agg.c.cost_factor[index]
         s = float(sum(comp.scale[j] * factor[j] for j in m))
         d = comp.dist
-        scales.append(s * (math.exp(d.mu) if isinstance(d, LogNormal) else 0.5 * (d.low + d.high)))
-    positive = [x for x in scales if x > 0]
-    return min(positive) if positive else 0.0
+        medians.append(s * (math.exp(d.mu) if isinstance(d, LogNormal) else 0.5 * (d.low + d.high)))
+    return max(medians) if medians and max(medians) > 0 else st.var99
 
 
 def refined(agg: Aggregator, link_mask: np.ndarray, members: dict[int, list[int]], n: int) -> Distribution:
