@@ -224,8 +224,8 @@ def assess(
     n_workers = workers if workers > 0 else (os.cpu_count() or 1)
     if method == "fft":
         unresolved: list[str] = []
-        results = [_exact_year(register, compile_portfolio(register, scenario, y), labels.get(y, ""),
-                               n_workers, unresolved) for y in years]
+        results = _exact_years(register, [compile_portfolio(register, scenario, y) for y in years],
+                               labels, n_workers, unresolved)
         manifest = build_manifest(register, scenario, trials, seed, chunk_trials, method)
         manifest["exact_unresolved"] = unresolved
         return Assessment(register, scenario, trials, seed, chunk_trials, results, manifest, None)
@@ -303,18 +303,29 @@ def _summarise_year(
     )
 
 
-def _exact_year(register: Register, portfolio: Portfolio, label: str, workers: int = 1,
-                unresolved: list[str] | None = None) -> HorizonResult:
-    """A horizon's results from exact distributions (no sampling), on ``workers`` threads. The
-    lines whose grid stayed coarse next to their body are appended to ``unresolved`` as
-    ``"year basis level id"``."""
-    from climaterisk.exact import exact_lines
+def _exact_years(register: Register, portfolios: list[Portfolio], labels: dict[int, str],
+                 workers: int = 1, unresolved: list[str] | None = None) -> list[HorizonResult]:
+    """Each horizon's results from exact distributions (no sampling), all computed on one pool
+    of ``workers`` threads. The lines whose grid stayed coarse next to their body are appended
+    to ``unresolved`` as ``"year basis level id"``."""
+    from climaterisk.exact import exact_many
 
-    dists = {c.name: exact_lines(portfolio, c, workers)
-             for c in (inherent_config(portfolio), controls_config(register, portfolio))}
-    if unresolved is not None:
-        unresolved += [f"{portfolio.year} {basis} {level} {key}" for basis, lines in dists.items()
-                       for level, by_key in lines.items() for key, d in by_key.items() if not d.resolved]
+    cases = [(p, c) for p in portfolios for c in (inherent_config(p), controls_config(register, p))]
+    lines = exact_many(cases, workers)
+    out = []
+    for i, p in enumerate(portfolios):
+        dists = {"inherent": lines[2 * i], "residual": lines[2 * i + 1]}
+        if unresolved is not None:
+            unresolved += [f"{p.year} {basis} {level} {key}" for basis, by_level in dists.items()
+                           for level, by_key in by_level.items() for key, d in by_key.items()
+                           if not d.resolved]
+        out.append(_exact_year(register, p, labels.get(p.year, ""), dists))
+    return out
+
+
+def _exact_year(register: Register, portfolio: Portfolio, label: str,
+                dists: dict[str, dict[str, dict]]) -> HorizonResult:
+    """A horizon's results from its exact distributions (inherent and residual)."""
     inh, res = dists["inherent"], dists["residual"]
     titles = {r.id: r.title for r in (*register.risks, *register.opportunities)}
     sites = {s.id: s.name for s in register.sites}

@@ -44,6 +44,10 @@ MAX_POINTS = 2**17
 MIN_CELLS = 16
 """Grid steps wanted below a selection's VaR 95% (or VaR 99% when VaR 95% is 0)."""
 
+THREADED_LINKS = 1000
+"""Links (summed over the cases) from which :func:`exact_many` uses threads: below, its many
+small transforms hold the GIL longer than they compute, and one thread is faster."""
+
 TAIL_Z = 9.0
 """A lognormal severity's masses stop at ``exp(mu + TAIL_Z sigma)`` (survival 1e-19); what
 lies beyond (nothing a double can hold next to 1) goes to the last point."""
@@ -344,12 +348,43 @@ def refined(agg: Aggregator, link_mask: np.ndarray, members: dict[int, list[int]
         dist = agg.distribution(link_mask, used, n)
 
 
+Job = tuple[str, str, Callable[[], Distribution]]
+
+
 def exact_lines(portfolio: Portfolio, config: Config,
                 workers: int = 1) -> dict[str, dict[str, Distribution]]:
     """Distributions of the total, each risk, each category and each site (risks only).
 
     ``workers`` threads compute the distributions in parallel (numpy's FFT and scipy's ``ndtr``
     release the GIL); the results do not depend on it."""
+    return exact_many([(portfolio, config)], workers)[0]
+
+
+def exact_many(cases: Sequence[tuple[Portfolio, Config]],
+               workers: int = 1) -> list[dict[str, dict[str, Distribution]]]:
+    """:func:`exact_lines` of several (portfolio, configuration) pairs, all their
+    distributions on one pool of ``workers`` threads (the totals, the largest, first) when the
+    cases hold at least :data:`THREADED_LINKS` links."""
+    jobs = [_jobs(portfolio, config) for portfolio, config in cases]
+    flat = [job for case in jobs for job in case]
+    order = sorted(range(len(flat)), key=lambda i: flat[i][0] != "total")
+    if workers > 1 and sum(len(p.links) for p, _ in cases) >= THREADED_LINKS:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            done = dict(zip(order, pool.map(lambda i: flat[i][2](), order), strict=True))
+    else:
+        done = {i: flat[i][2]() for i in order}
+    out, i = [], 0
+    for case in jobs:
+        lines: dict[str, dict[str, Distribution]] = {"total": {}, "risk": {}, "category": {}, "site": {}}
+        for level, key, _ in case:
+            lines[level][key] = done[i]
+            i += 1
+        out.append(lines)
+    return out
+
+
+def _jobs(portfolio: Portfolio, config: Config) -> list[Job]:
+    """One job per distribution of :func:`exact_lines`: ``(level, key, compute)``."""
     agg = Aggregator(portfolio, config)
     lk = portfolio.links
     n_sites = len(portfolio.site_ids)
@@ -367,8 +402,7 @@ def exact_lines(portfolio: Portfolio, config: Config,
 
     n_risks = len(portfolio.risk_ids)
     cats = np.array(portfolio.categories)
-    jobs: list[tuple[str, str, Callable[[], Distribution]]] = [
-        ("total", "total", lambda: select(loss_risk, n=GRID_POINTS))]
+    jobs: list[Job] = [("total", "total", lambda: select(loss_risk, n=GRID_POINTS))]
     jobs += [("risk", portfolio.risk_ids[r], lambda r=r: select(np.arange(n_risks) == r))
              for r in range(n_risks)]
     jobs += [("category", cat, lambda cat=cat: select((cats == cat) & loss_risk))
@@ -376,15 +410,7 @@ def exact_lines(portfolio: Portfolio, config: Config,
                                                   strict=True) if not o})]
     jobs += [("site", sid, lambda j=j: select(loss_risk, site=j))
              for j, sid in enumerate([*portfolio.site_ids, "company"])]
-    if workers > 1:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            dists = list(pool.map(lambda job: job[2](), jobs))
-    else:
-        dists = [job[2]() for job in jobs]
-    out: dict[str, dict[str, Distribution]] = {"total": {}, "risk": {}, "category": {}, "site": {}}
-    for (level, key, _), dist in zip(jobs, dists, strict=True):
-        out[level][key] = dist
-    return out
+    return jobs
 
 
 def closed_form_mean(portfolio: Portfolio, config: Config) -> float:
