@@ -1,9 +1,10 @@
 """Running the trial blocks on a Dask cluster (the optional extra ``climaterisk[dask]``).
 
-Each chunk of blocks is one task: :func:`climaterisk.simulate.compute_chunk`, a pure function of
-the portfolio, the configurations, the seed and the block numbers. The results come back to
-this process and are recorded exactly as a local run records them, so the numbers are
-identical, bit for bit, to the local engine's for the same seed.
+Each task is a run of consecutive chunks (:func:`climaterisk.simulate.compute_chunk`, a pure
+function of the portfolio, the configurations, the seed and the block numbers), reduced on the
+worker to per-trial totals, per-block moments and the top 5% of each row. This process merges
+them exactly as a local run merges its chunks, so the numbers are identical, bit for bit, to
+the local engine's for the same seed.
 
 Start a cluster by hand with ``dask scheduler`` on one machine and ``dask worker
 tcp://HOST:8786`` on each of the others, then pass ``--scheduler tcp://HOST:8786``. Without an
@@ -16,7 +17,9 @@ import contextlib
 import os
 from collections.abc import Callable, Collection, Iterator, Sequence
 
-from climaterisk.draws import block_trials
+import numpy as np
+
+from climaterisk.draws import Workspace, block_trials
 from climaterisk.errors import ClimateRiskError
 from climaterisk.portfolio import Config, Portfolio
 from climaterisk.simulate import (
@@ -25,18 +28,47 @@ from climaterisk.simulate import (
     chunk_bounds,
     compute_chunk,
     empty_samples,
-    store_chunk,
+    summary_rows,
 )
+
+RUNS_PER_WORKER = 4
+"""Runs of consecutive chunks submitted per worker: enough to balance the load and to report
+progress, few enough that each worker's reduced results stay small."""
 
 
 class ClusterError(ClimateRiskError):
     """Dask is not installed, or the scheduler cannot be reached."""
 
 
-def _chunk_result(portfolio: Portfolio, configs: Sequence[Config], seed: int, trials: int,
-                  first: int, end: int, totals_only: Collection[str]):  # type: ignore[no-untyped-def]
-    """The task run on a worker: the chunk's results without its raw draws."""
-    return compute_chunk(portfolio, configs, seed, trials, first, end, totals_only)[0]
+def _range_result(portfolio: Portfolio, configs: Sequence[Config], seed: int, trials: int,
+                  bounds: Sequence[tuple[int, int]], totals_only: Collection[str],
+                  keep: bool):  # type: ignore[no-untyped-def]
+    """The task run on a worker: a run of consecutive chunks, reduced on the worker to what the
+    client needs: per configuration, the totals of its trials, the moments of each block of
+    each row, the top k of each row among its trials and (with ``keep``) every trial by risk
+    and site. The client combines these exactly as it would have combined the chunks."""
+    block = block_trials(portfolio)
+    start = bounds[0][0] * block
+    stop = min(bounds[-1][1] * block, trials)
+    part = {name: Samples(np.empty(stop - start), s.summary, None, None)
+            for name, s in empty_samples(portfolio, configs, trials, totals_only).items()}
+    moments: dict[str, list] = {name: [] for name, s in part.items() if s.summary is not None}
+    kept: dict[str, list] = {name: [] for name in moments}
+    ws = Workspace()
+    for first, end in bounds:
+        result, _ = compute_chunk(portfolio, configs, seed, trials, first, end, totals_only, ws)
+        offset = first * block - start
+        for name, (total, by_risk, by_site) in result.items():
+            part[name].total[offset:offset + len(total)] = total
+            if by_risk is not None:
+                rows = summary_rows(portfolio, by_risk, by_site)
+                summary = part[name].summary
+                moments[name].append((first, *summary.moments(first, rows)))
+                summary.offer(rows)
+                if keep:
+                    kept[name].append((by_risk.copy(), by_site.copy()))
+    tops = {name: part[name].summary.top_values() for name in moments}
+    return start, {name: s.total for name, s in part.items()}, moments, tops, kept
 
 
 @contextlib.contextmanager
@@ -75,24 +107,40 @@ def simulate_on(
 ) -> dict[str, Samples]:
     """:func:`climaterisk.simulate.simulate` with the chunks computed on a Dask cluster.
 
-    Observers (the ISO 22301 exposure statistics) need the raw draws and are not supported.
+    The chunks are grouped into a few runs of consecutive chunks per worker; each worker reduces
+    its run (totals, block moments, top k per row) so that little crosses the network and the
+    client only merges. Results are identical to the local engine's. Observers (the ISO 22301
+    exposure statistics) need the raw draws and are not supported.
     """
     from dask.distributed import as_completed
 
     out = empty_samples(portfolio, configs, trials, totals_only, keep)
     bounds = chunk_bounds(trials, auto_chunk(portfolio, configs, chunk_trials, totals_only),
                           block_trials(portfolio))
+    n_workers = max(1, len(dask_client.scheduler_info().get("workers", {})))
+    runs = np.array_split(np.arange(len(bounds)), min(len(bounds), RUNS_PER_WORKER * n_workers))
     shared_portfolio, shared_configs = dask_client.scatter([portfolio, list(configs)], broadcast=True)
-    futures = {
-        dask_client.submit(_chunk_result, shared_portfolio, shared_configs, seed, trials, first, end,
-                           frozenset(totals_only), pure=False): first
-        for first, end in bounds
-    }
+    futures = [
+        dask_client.submit(_range_result, shared_portfolio, shared_configs, seed, trials,
+                           [bounds[i] for i in run], frozenset(totals_only), keep, pure=False)
+        for run in runs if len(run)
+    ]
     done = 0
     for future in as_completed(futures):
-        first = futures[future]
-        stop = store_chunk(portfolio, out, first, future.result())
-        done += stop - first * block_trials(portfolio)
+        start, totals, moments, tops, kept = future.result()
+        for name, total in totals.items():
+            out[name].total[start:start + len(total)] = total
+        for name, entries in moments.items():
+            target = out[name]
+            for first, counts, means, m2 in entries:
+                target.summary.add_moments(first, counts, means, m2)
+            target.summary.offer(tops[name])
+            position = start
+            for by_risk, by_site in kept.get(name, []):
+                target.by_risk[:, position:position + by_risk.shape[1]] = by_risk
+                target.by_site[:, position:position + by_site.shape[1]] = by_site
+                position += by_risk.shape[1]
+        done += len(next(iter(totals.values())))
         if progress is not None:
             progress(done)
     return out

@@ -49,12 +49,17 @@ class RowSummary:
 
     def add(self, first_block: int, rows: np.ndarray) -> None:
         """Feed the per-trial values of consecutive blocks from ``first_block`` on."""
+        self.add_moments(first_block, *self.moments(first_block, rows))
+        self.offer(rows)
+
+    def moments(self, first_block: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Count, mean and sum of squared deviations of each block of ``rows`` (consecutive
+        blocks from ``first_block`` on), each computed the same way whatever chunk it arrives
+        in: the whole blocks as one (rows, blocks, trials) array, then a last, shorter block."""
         width = rows.shape[1]
         sizes = [min(self.block, self.trials - (first_block + i) * self.block)
                  for i in range(-(-width // self.block))]
         counts = np.array(sizes, dtype=float)
-        # moments block by block, each computed the same way whatever chunk it arrives in: the
-        # whole blocks as one (rows, blocks, trials) array, then a last, shorter block if any
         means, m2 = np.empty((rows.shape[0], len(sizes))), np.empty((rows.shape[0], len(sizes)))
         whole = sum(1 for size in sizes if size == self.block)
         for first, count, size in ((0, whole, self.block), (whole, len(sizes) - whole, sizes[-1])):
@@ -67,11 +72,27 @@ class RowSummary:
             dev *= dev
             means[:, first:first + count] = block_mean
             m2[:, first:first + count] = dev.sum(axis=2)
+        return counts, means, m2
+
+    def add_moments(self, first_block: int, counts: np.ndarray, means: np.ndarray, m2: np.ndarray) -> None:
+        """Record the moments of consecutive blocks from ``first_block`` on (see :meth:`moments`);
+        blocks are combined in block order as soon as the blocks before them have come."""
         with self.lock:
             self.early[first_block] = (counts, means, m2)
             while self.next_block in self.early:
                 self._merge(*self.early.pop(self.next_block))
+
+    def offer(self, rows: np.ndarray) -> None:
+        """Offer values (any trials, any number of columns, ``-inf`` for none) to the top k."""
+        with self.lock:
             self._offer(rows)
+
+    def top_values(self) -> np.ndarray:
+        """The top k of each row so far, unsorted (``-inf`` where fewer than k have come)."""
+        with self.lock:
+            if self.pending:
+                self._compact()
+            return self.top
 
     def _merge(self, counts: np.ndarray, means: np.ndarray, m2: np.ndarray) -> None:
         """Combine consecutive blocks, in block order, into the running moments (Chan et al.'s
