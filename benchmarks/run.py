@@ -11,6 +11,8 @@ count, every case runs in a fresh subprocess with a timeout:
   time, CPU time and peak memory (``ru_maxrss`` of that child, from ``os.wait4``).
 * **fft**: ``python -m climaterisk assess --method fft`` on the shipped register, and the bare
   start-up cost ``python -m climaterisk --help``.
+* **dask**: the Dask engine on a ``LocalCluster`` of one, then two worker processes (one thread
+  each): the time of the same simulation on each, and whether the numbers are identical.
 
 Other processes on the machine distort timings. Every measurement records the load average and
 the CPU the *rest* of the machine used meanwhile (``/proc/stat`` busy time minus our own CPU
@@ -265,6 +267,41 @@ def engine_worker(spec: dict) -> dict:
     return out
 
 
+def dask_worker(spec: dict) -> dict:
+    """The Dask case, in this process: a ``LocalCluster`` of one worker process, then of two
+    (one thread each); for each the start-up time, a warm-up run and the timed
+    ``cluster.simulate_on`` of inherent and residual. The two runs' totals must be identical
+    (bit for bit) to each other and to the local engine's."""
+    from dask.distributed import Client, LocalCluster
+
+    from climaterisk import cluster
+    from climaterisk.portfolio import compile_portfolio, controls_config, inherent_config
+    from climaterisk.register import load_register
+    from climaterisk.scenarios import load_scenario
+    from climaterisk.simulate import simulate
+
+    register = load_register(spec["register"])
+    portfolio = compile_portfolio(register, load_scenario(spec["scenario"]), spec["year"])
+    configs = [inherent_config(portfolio), controls_config(register, portfolio)]
+    out: dict = {}
+    totals = {}
+    for n in (1, 2):
+        with Meter() as m:
+            lc = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
+            c = Client(lc)
+        out[f"start{n}"] = m.stop()
+        cluster.simulate_on(c, portfolio, configs, 20_000, SEED)  # warm-up
+        with Meter() as m:
+            samples = cluster.simulate_on(c, portfolio, configs, spec["trials"], SEED)
+        out[f"workers{n}"] = m.stop()
+        totals[n] = samples["residual"].total
+        c.close()
+        lc.close()
+    local = simulate(portfolio, configs, spec["trials"], SEED, workers=2)["residual"].total
+    out["identical"] = bool(np.array_equal(totals[1], totals[2]) and np.array_equal(totals[1], local))
+    return out
+
+
 # ----------------------------------------------------------------------------- subprocesses
 
 PROGRESS = re.compile(r"([\d,]+) of ([\d,]+) trials")
@@ -385,6 +422,8 @@ def plan(quick: bool, work: Path) -> list[dict]:
         {"kind": "e2e", **reg(400), "trials": 100_000, "format": "table", "timeout": 180},
         {"kind": "e2e", **reg(4000), "trials": 100_000, "format": "table", "timeout": 240},
     ]
+    # Dask: a LocalCluster of 1, then 2 worker processes, 400 links x 1,000,000 trials
+    cases += [{"kind": "dask", **reg(40), "trials": 1_000_000, "timeout": 300, "retries": 1}]
     return cases
 
 
@@ -392,6 +431,8 @@ def case_label(case: dict) -> str:
     if case["kind"] in ("startup", "fft"):
         return case["kind"]
     extra = f" {case['format']}" if case["kind"] == "e2e" else ""
+    if case["kind"] == "dask":
+        return f"dask {case['links']:,} links x {case['trials']:,}"
     return f"{case['kind']} {case['links']:,} links x {case['trials']:,}{extra}"
 
 
@@ -403,6 +444,14 @@ def run_case(case: dict, args: argparse.Namespace, tmp: Path) -> dict:
                       args.mem_limit_gb)
         if r["exit"] == 0 and not r["timed_out"]:
             r["engine"] = json.loads(r["stdout"].strip().splitlines()[-1])
+        r.pop("stdout")
+        return r
+    if case["kind"] == "dask":
+        spec = json.dumps({k: case[k] for k in ("register", "scenario", "year", "trials")})
+        r = run_child([py, str(Path(__file__).resolve()), "--dask-worker", spec], case["timeout"],
+                      args.mem_limit_gb)
+        if r["exit"] == 0 and not r["timed_out"]:
+            r["dask"] = json.loads(r["stdout"].strip().splitlines()[-1])
         r.pop("stdout")
         return r
     if case["kind"] == "e2e":
@@ -517,6 +566,27 @@ def markdown(results: dict) -> str:
                 f"{e['events'] / t1:.3g} | {t1 / ref:.1f}x | {kernel:.0%} | "
                 f"{t2:.2f} | {t1 / t2:.2f}x | {e['engine1'].get('chunks', '-')} | {disturbance(best):.2f} |")
         lines.append("")
+    dasks = [c for c in results["cases"] if c["kind"] == "dask"]
+    if dasks:
+        lines += [
+            "Dask (`cluster.simulate_on` on a LocalCluster of worker processes with one thread each; "
+            "start = cluster start-up, not in the run time):",
+            "",
+            "| case | start 1 worker s | 1 worker s | start 2 workers s | 2 workers s | speed-up "
+            "| identical to the local engine | other load (cores) |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for c in dasks:
+            b = c.get("best") or {}
+            d = b.get("dask")
+            if not d:
+                lines.append(f"| {case_label(c)} | failed or timed out | | | | | | |")
+                continue
+            w1, w2 = d["workers1"]["wall_s"], d["workers2"]["wall_s"]
+            lines.append(f"| {case_label(c)} | {d['start1']['wall_s']:.1f} | {w1:.2f} | "
+                         f"{d['start2']['wall_s']:.1f} | {w2:.2f} | {w1 / w2:.2f}x | "
+                         f"{'yes' if d['identical'] else 'NO'} | {fmt(b.get('other_cores'))} |")
+        lines.append("")
     e2e = [c for c in results["cases"] if c["kind"] in ("e2e", "fft", "startup")]
     if e2e:
         lines += [
@@ -564,9 +634,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--mem-limit-gb", type=float, default=12.0,
                         help="address-space limit of every case (default 12 GB)")
     parser.add_argument("--engine-worker", help=argparse.SUPPRESS)
+    parser.add_argument("--dask-worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.engine_worker:
         print(json.dumps(engine_worker(json.loads(args.engine_worker))))
+        return
+    if args.dask_worker:
+        print(json.dumps(dask_worker(json.loads(args.dask_worker))))
         return
 
     start = time.monotonic()
