@@ -1,6 +1,6 @@
 """Regenerate the field reference in docs/register-format.md from the validator's specification.
 
-Run after changing climaterisk/schema.py:  python docs/regenerate.py
+Run after changing climaterisk/schema.py or climaterisk/fields/:  python docs/regenerate.py
 (tests/test_docs.py fails while the document is stale).
 """
 
