@@ -43,6 +43,8 @@ class RowSummary:
         self.k = trials - min(self.index.values())  # the top k hold every VaR and TVaR needed
         # the top k of each row so far (-inf until k values have come), updated in place
         self.top = np.full((n_rows, self.k), -np.inf)
+        self.filled = 0  # columns of top holding values (the first ones)
+        self.floor = np.full(n_rows, -np.inf)  # smallest of each row's top k, once full
         self.pending: list[np.ndarray] = []  # chunks not yet merged into top
         self.pending_width = 0
         self.lock = threading.Lock()
@@ -108,24 +110,31 @@ class RowSummary:
     def _offer(self, rows: np.ndarray) -> None:
         """Keep the values of ``rows`` that may still be among the top k of their row.
 
-        Once a row holds k values, a new value that is not above its smallest can never enter
-        the top k (a tie leaves the top k's values unchanged), so only those above are kept;
-        the candidates are merged by a partition once k / 4 of them are pending, not every chunk.
+        Until a row holds k values, new values are simply appended. Then a new value that is
+        not above the row's smallest kept value (its *floor*) can never enter the top k (a tie
+        leaves the top k's values unchanged), so only those above are kept; the candidates are
+        merged by a partition once k / 4 of them are pending, not every chunk.
         """
-        if self.k > 0:
-            floor = self.top.min(axis=1)
-            above = rows > floor[:, None]
-            counts = above.sum(axis=1)
-            width = int(counts.max()) if len(counts) else 0
-            if width == 0:
+        if self.filled < self.k:
+            take = min(self.k - self.filled, rows.shape[1])
+            self.top[:, self.filled:self.filled + take] = rows[:, :take]
+            self.filled += take
+            rows = rows[:, take:]
+            if self.filled == self.k:
+                self.floor = self.top.min(axis=1)
+            if rows.shape[1] == 0:
                 return
-            padded = np.full((rows.shape[0], width), -np.inf)
-            row_of = np.repeat(np.arange(rows.shape[0]), counts)
-            column = np.arange(len(row_of)) - np.repeat(np.cumsum(counts) - counts, counts)
-            padded[row_of, column] = rows[above]
-            rows = padded
-        self.pending.append(rows)
-        self.pending_width += rows.shape[1]
+        above = rows > self.floor[:, None]
+        counts = above.sum(axis=1)
+        width = int(counts.max()) if len(counts) else 0
+        if width == 0:
+            return
+        padded = np.full((rows.shape[0], width), -np.inf)
+        row_of = np.repeat(np.arange(rows.shape[0]), counts)
+        column = np.arange(len(row_of)) - np.repeat(np.cumsum(counts) - counts, counts)
+        padded[row_of, column] = rows[above]
+        self.pending.append(padded)
+        self.pending_width += width
         if self.pending_width >= max(self.k // 4, 1):
             self._compact()
 
@@ -138,6 +147,7 @@ class RowSummary:
             cut = candidates.shape[1] - self.k
             self.top[lo:hi] = np.partition(candidates, cut, axis=1)[:, cut:] if cut > 0 else candidates
         self.pending, self.pending_width = [], 0
+        self.floor = self.top.min(axis=1)
 
     def stats(self) -> list[Stats]:
         """Mean, standard error, standard deviation, VaR and TVaR at 95% and 99%, per row."""
