@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -137,12 +138,17 @@ class ExposureObserver:
             c.name: {
                 **{k: np.zeros(trials) for k in (
                     "events", "events_cert", "days", "days_cert", "loss", "loss_cert")},
-                "uncert_event": np.zeros(trials, dtype=bool),
-                "rto": np.zeros((n_sites, trials), dtype=bool),
-                "mtpd": np.zeros((n_sites, trials), dtype=bool),
+                # trials (counts) with an event at an uncertified site; with downtime beyond a
+                # site's RTO / MTPD, by site and at any site: each trial is in one chunk only,
+                # so integer counts add up exactly whatever the chunking
+                "uncert_event": np.zeros(1, dtype=np.int64),
+                "rto": np.zeros(n_sites + 1, dtype=np.int64),
+                "mtpd": np.zeros(n_sites + 1, dtype=np.int64),
             }
             for c in self.configs
         }
+        self.trials = trials
+        self.lock = threading.Lock()
 
     def __call__(self, start: int, draws: Draws) -> None:
         n, n_sites = draws.n, len(self.site_list)
@@ -158,17 +164,25 @@ class ExposureObserver:
             loss, days = event_outcomes(self.portfolio, draws, config)
             counted = (draws.u < config.keep[k]).astype(float) if np.any(config.keep < 1.0) else None
             d = self.data[config.name]
+            counts = {}
             for name, weights in (("events", counted), ("days", days), ("loss", loss)):
                 table = np.bincount(class_cell, weights=weights, minlength=3 * n).reshape(3, n)
                 d[name][window] += table[0] + table[1]
                 d[name + "_cert"][window] += table[1]
                 if name == "events":
-                    d["uncert_event"][window] |= table[0] > 0
+                    counts["uncert_event"] = np.array([np.count_nonzero(table[0] > 0)])
             for name, limit in self.limit_link.items():
                 over = np.flatnonzero(days > gather(limit, k, np.empty(len(k))))
+                hit = np.zeros(n_sites + 1, dtype=np.int64)
                 if len(over):
                     flat = np.bincount(site_cell[over], minlength=(n_sites + 2) * n)
-                    d[name][:, window] |= flat.reshape(n_sites + 2, n)[:n_sites] > 0
+                    exceeded = flat.reshape(n_sites + 2, n)[:n_sites] > 0
+                    hit[:n_sites] = exceeded.sum(axis=1)
+                    hit[n_sites] = np.count_nonzero(exceeded.any(axis=0))
+                counts[name] = hit
+            with self.lock:
+                for name, value in counts.items():
+                    d[name] += value
 
     def results(self) -> dict:
         out = {}
@@ -181,16 +195,18 @@ class ExposureObserver:
                 "downtime_on_certified_share": _ratio(d["days_cert"], d["days"]),
                 "loss_on_certified_share": _ratio(d["loss_cert"], d["loss"]),
                 "disruptive_events_per_year": _mean(d["events"]),
-                "p_event_at_uncertified_site": _prob(d["uncert_event"]),
-                "p_downtime_exceeds_rto": _prob(d["rto"][has_rto].any(axis=0))
+                "p_event_at_uncertified_site": _prob(int(d["uncert_event"][0]), self.trials),
+                "p_downtime_exceeds_rto": _prob(int(d["rto"][-1]), self.trials)
                 if has_rto.any() else None,
-                "p_downtime_exceeds_mtpd": _prob(d["mtpd"][has_mtpd].any(axis=0))
+                "p_downtime_exceeds_mtpd": _prob(int(d["mtpd"][-1]), self.trials)
                 if has_mtpd.any() else None,
                 "by_site": [
                     {"site": s.id, "kind": s.kind, "certified": bool(self.certified[j]),
                      "rto_days": s.rto_days, "mtpd_days": s.mtpd_days,
-                     "p_downtime_exceeds_rto": _prob(d["rto"][j]) if has_rto[j] else None,
-                     "p_downtime_exceeds_mtpd": _prob(d["mtpd"][j]) if has_mtpd[j] else None}
+                     "p_downtime_exceeds_rto": _prob(int(d["rto"][j]), self.trials)
+                     if has_rto[j] else None,
+                     "p_downtime_exceeds_mtpd": _prob(int(d["mtpd"][j]), self.trials)
+                     if has_mtpd[j] else None}
                     for j, s in enumerate(self.site_list)
                 ],
             }
@@ -202,9 +218,11 @@ def _mean(x: np.ndarray) -> dict:
     return {"value": float(x.mean()), "se": float(x.std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0}
 
 
-def _prob(hit: np.ndarray) -> dict:
-    p = float(hit.mean())
-    return {"value": p, "se": math.sqrt(p * (1 - p) / len(hit))}
+def _prob(hits: int, trials: int) -> dict:
+    """A probability from the number of trials where something happened, with its binomial
+    standard error."""
+    p = hits / trials
+    return {"value": p, "se": math.sqrt(p * (1 - p) / trials)}
 
 
 def _ratio(part: np.ndarray, whole: np.ndarray) -> dict | None:
