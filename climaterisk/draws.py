@@ -222,9 +222,9 @@ def draw_chunk(portfolio: Portfolio, seed: int, trials: int, first: int, end: in
             link_parts.append(link)
             trial_parts.append(trial)
         offset += n
-    link = np.concatenate(link_parts)
-    trial = np.concatenate(trial_parts)
-    m = len(link)
+    m = sum(len(x) for x in link_parts)
+    link = np.concatenate(link_parts, out=scratch(ws, "link", m, np.int64))
+    trial = np.concatenate(trial_parts, out=scratch(ws, "trial", m, np.int64))
     u, z1, z2 = (scratch(ws, name, m) for name in ("u", "damage", "days"))
     start = 0
     for rng, k in parts:  # step 4, stream by stream, into the chunk's arrays

@@ -92,7 +92,8 @@ def event_outcomes(portfolio: Portfolio, draws: Draws, config: Config) -> tuple[
     return loss, days
 
 
-def event_cells(portfolio: Portfolio, draws: Draws) -> tuple[np.ndarray, np.ndarray]:
+def event_cells(portfolio: Portfolio, draws: Draws,
+                ws: Workspace | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Per event, its cell in the (risk x trial) and the (site row x trial) tables: computed once
     per chunk, shared by every configuration. Site rows: the sites, then company-level losses,
     then a spare row for opportunities' benefits (sites carry losses only)."""
@@ -102,10 +103,10 @@ def event_cells(portfolio: Portfolio, draws: Draws) -> tuple[np.ndarray, np.ndar
         site_row = np.where(links.site < 0, n_sites, links.site)
         site_row = np.where(portfolio.is_opportunity[links.risk], n_sites + 1, site_row)
         m = len(draws.link)
-        risk_cell = gather(links.risk, draws.link, np.empty(m, dtype=np.int64))
+        risk_cell = gather(links.risk, draws.link, scratch(ws, "risk_cell", m, np.int64))
         risk_cell *= n
         risk_cell += draws.trial
-        site_cell = gather(site_row, draws.link, np.empty(m, dtype=np.int64))
+        site_cell = gather(site_row, draws.link, scratch(ws, "site_cell", m, np.int64))
         site_cell *= n
         site_cell += draws.trial
         draws.cells = (risk_cell, site_cell)
@@ -124,7 +125,7 @@ def evaluate(portfolio: Portfolio, draws: Draws, config: Config, sites: bool = T
     n_risks, n_sites = len(portfolio.risk_ids), len(portfolio.site_ids)
     loss = event_loss(portfolio, draws, config, ws, buffer=f"loss:{config.name}")
     draws.losses[config.name] = loss
-    risk_cell, site_cell = event_cells(portfolio, draws)
+    risk_cell, site_cell = event_cells(portfolio, draws, ws)
     # an empty event list makes bincount return integers, whatever the weights: force floats
     by_risk = np.bincount(risk_cell, weights=loss, minlength=n_risks * n).astype(float, copy=False)
     by_risk = by_risk.reshape(n_risks, n)
