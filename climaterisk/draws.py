@@ -13,15 +13,16 @@ differ only there are paired trial by trial (common random numbers across runs).
 In each event stream the engine draws, in this fixed order:
 
 1. for every link, its number of independent events in the block, ``Poisson(rate * n)``;
-2. (site events) for every common-shock group, its number of regional events
-   ``Poisson(rate * n)``, their trials, and a uniform per (event, site) for the sites struck;
+2. (site events) for all common-shock groups together: each group's number of regional events
+   ``Poisson(rate * n)``, then a trial per regional event, then a uniform per (regional event,
+   member site) for the sites struck;
 3. a trial index for every independent event (events of a Poisson process fall uniformly
    into the block's trials);
 4. per event a uniform ``u`` (thinning by frequency-reducing controls), then the standard
    normals of the damage severities, then those of the downtime severities.
 
-The events of a stream are ordered: independent events link by link, then the strikes of each
-group, site by site, regional event by regional event, link by link. Each recurring cost
+The events of a stream are ordered: independent events link by link, then the strikes, group by
+group, regional event by regional event, site by site, link by link. Each recurring cost
 component draws ``n`` values of its uncertain factor from its own stream.
 
 Only the events that occur are sampled (about 14 ns of random numbers per event, see
@@ -37,7 +38,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from climaterisk.portfolio import CommonGroup, Portfolio
+from climaterisk.portfolio import Portfolio, ShockTable
 
 BLOCK_TRIALS = 1000
 """Trials per random-stream block (fewer for very large registers, see :func:`block_trials`).
@@ -167,33 +168,54 @@ def stream(seed: int, year: int, block: int, *key: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(year, block, *key))))
 
 
-def _strikes(rng: np.random.Generator, group: CommonGroup, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Links and trials of one group's regional events in a block: site by site, then regional
-    event by regional event, then link by link. Linear in the strikes."""
-    n_events = int(rng.poisson(group.rate * n))
-    trials = rng.integers(0, n, size=n_events)
-    struck = rng.random((n_events, len(group.sites))) < group.footprint
-    site_pos, event_idx = np.nonzero(struck.T)  # site-major, events in order within a site
-    per_site = group.links_per_site
-    if group.one_link_per_site:
-        return group.flat_links[site_pos], trials[event_idx]
-    reps = per_site[site_pos]  # links struck by each strike
-    first = np.repeat(group.link_offsets[site_pos], reps)
+def _expand(ids: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """``np.repeat(ids, counts)`` by a cumulative sum, which, unlike ``np.repeat``, releases the
+    GIL (so that threads drawing other chunks run meanwhile)."""
+    total = int(counts.sum())
+    if total == 0 or len(ids) == 0:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.cumsum(counts)[:-1]
+    index = np.cumsum(np.bincount(starts[starts < total], minlength=total))
+    return ids[index]
+
+
+def _strikes(rng: np.random.Generator, shocks: ShockTable, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Links and trials of every group's regional events in a block (step 2 of the module doc):
+    group by group, regional event by regional event, member site by member site, link by link.
+    Three calls draw them all: the groups' event counts, a trial per regional event, a uniform
+    per (regional event, member site)."""
+    empty = np.zeros(0, dtype=np.int64)
+    if len(shocks.rates) == 0:
+        return empty, empty
+    counts = rng.poisson(shocks.rates * n)
+    events = int(counts.sum())
+    trials = rng.integers(0, n, size=events)
+    group_of_event = np.repeat(np.arange(len(counts)), counts)
+    sites = shocks.sizes[group_of_event]  # member sites of each regional event
+    uniform = rng.random(int(sites.sum()))
+    event_of_pair = np.repeat(np.arange(events), sites)
+    member = (np.repeat(shocks.member_offset[group_of_event], sites) + np.arange(len(uniform))
+              - np.repeat(np.cumsum(sites) - sites, sites))
+    hit = np.flatnonzero(uniform < shocks.footprint[member])
+    member, event = member[hit], event_of_pair[hit]
+    if shocks.one_link_each:
+        return shocks.flat_links[shocks.link_offset[member]], trials[event]
+    reps = shocks.links_per_member[member]  # links struck by each strike
+    first = np.repeat(shocks.link_offset[member], reps)
     within = np.arange(len(first)) - np.repeat(np.cumsum(reps) - reps, reps)
-    return group.flat_links[first + within], np.repeat(trials[event_idx], reps)
+    return shocks.flat_links[first + within], np.repeat(trials[event], reps)
 
 
 def _events(rng: np.random.Generator, ids: np.ndarray, rates: np.ndarray,
-            groups: tuple[CommonGroup, ...], n: int) -> tuple[np.ndarray, np.ndarray]:
+            shocks: ShockTable | None, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Links and trials of the events of one stream in a block (steps 1-3 of the module doc)."""
     counts = rng.poisson(rates * n)
-    common = [_strikes(rng, group, n) for group in groups]
-    local_link = np.repeat(ids, counts)
+    common = _strikes(rng, shocks, n) if shocks is not None else None
+    local_link = _expand(ids, counts)
     local_trial = rng.integers(0, n, size=len(local_link))
-    if not common:
+    if common is None or len(common[0]) == 0:
         return local_link, local_trial
-    return (np.concatenate([local_link, *(c[0] for c in common)]),
-            np.concatenate([local_trial, *(c[1] for c in common)]))
+    return np.concatenate([local_link, common[0]]), np.concatenate([local_trial, common[1]])
 
 
 def draw_chunk(portfolio: Portfolio, seed: int, trials: int, first: int, end: int,
@@ -212,8 +234,8 @@ def draw_chunk(portfolio: Portfolio, seed: int, trials: int, first: int, end: in
     size = block_trials(portfolio)
     sizes = [min(size, trials - b * size) for b in range(first, end)]
     for block, n in zip(range(first, end), sizes, strict=True):
-        for key, ids, rates, groups in ((SITE_EVENTS, site_ids, site_rates, portfolio.groups),
-                                        (COMPANY_EVENTS, company_ids, company_rates, ())):
+        for key, ids, rates, groups in ((SITE_EVENTS, site_ids, site_rates, portfolio.shocks),
+                                        (COMPANY_EVENTS, company_ids, company_rates, None)):
             rng = stream(seed, year, block, key)
             link, trial = _events(rng, ids, rates, groups, n)
             if offset:

@@ -115,6 +115,35 @@ class CommonGroup:
 
 
 @dataclass(frozen=True)
+class ShockTable:
+    """All common-shock groups of a portfolio as flat arrays, for drawing them together: per
+    group its rate and number of member sites; per member site (group by group) its footprint
+    and its links (``flat_links[link_offset[m]:link_offset[m] + links_per_member[m]]``)."""
+
+    rates: np.ndarray  # [events/yr] per group
+    sizes: np.ndarray  # [int] member sites per group
+    member_offset: np.ndarray  # [int] first member of each group
+    footprint: np.ndarray  # [fraction] per member
+    links_per_member: np.ndarray  # [int]
+    link_offset: np.ndarray  # [int]
+    flat_links: np.ndarray  # [int]
+    one_link_each: bool
+
+    @classmethod
+    def of(cls, groups: tuple[CommonGroup, ...]) -> ShockTable:
+        sizes = np.array([len(g.sites) for g in groups], dtype=np.int64)
+        per_member = np.concatenate([*(g.links_per_site for g in groups), np.zeros(0, dtype=np.int64)])
+        return cls(
+            rates=np.array([g.rate for g in groups], dtype=float), sizes=sizes,
+            member_offset=np.cumsum(sizes) - sizes,
+            footprint=np.concatenate([*(g.footprint for g in groups), np.zeros(0)]),
+            links_per_member=per_member, link_offset=np.cumsum(per_member) - per_member,
+            flat_links=np.concatenate([*(g.flat_links for g in groups), np.zeros(0, dtype=np.int64)]),
+            one_link_each=bool(np.all(per_member == 1)),
+        )
+
+
+@dataclass(frozen=True)
 class CostComponent:
     """An annual cost drawn once per trial and spread over its links.
 
@@ -139,6 +168,11 @@ class Portfolio:
     links: EventLinks
     groups: tuple[CommonGroup, ...]
     costs: tuple[CostComponent, ...]
+
+    @cached_property
+    def shocks(self) -> ShockTable:
+        """The common-shock groups as flat arrays (see :class:`ShockTable`)."""
+        return ShockTable.of(self.groups)
 
 
 @dataclass(frozen=True)

@@ -203,3 +203,16 @@ def test_single_precision_exponential_error_bound():
     edge = np.array([-np.inf, 100.0, 0.0])
     exp_single(edge, np.empty(3, dtype=np.float32))
     assert edge[0] == 0.0 and edge[1] == pytest.approx(np.exp(SINGLE_EXP_MAX), rel=1e-6) and edge[2] == 1.0
+
+
+def test_expand_is_repeat():
+    """The GIL-releasing expansion of link ids by their event counts equals ``np.repeat``,
+    zero counts anywhere included."""
+    from climaterisk.draws import _expand
+
+    rng = np.random.default_rng(1)
+    for _ in range(2_000):
+        size = int(rng.integers(0, 8))
+        ids = rng.integers(0, 100, size)
+        counts = rng.integers(0, 4, size) * (rng.random(size) < 0.6)
+        assert np.array_equal(_expand(ids, counts), np.repeat(ids, counts))
