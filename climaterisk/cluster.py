@@ -29,6 +29,7 @@ from climaterisk.simulate import (
     chunk_bounds,
     compute_chunk,
     empty_samples,
+    new_summary,
     summary_rows,
 )
 
@@ -75,8 +76,9 @@ def _range_result(portfolio: Portfolio, configs: Sequence[Config], seed: int, tr
     block = block_trials(portfolio)
     start = bounds[0][0] * block
     stop = min(bounds[-1][1] * block, trials)
-    part = {name: Samples(np.empty(stop - start), s.summary, None, None)
-            for name, s in empty_samples(portfolio, configs, trials, totals_only).items()}
+    part = {c.name: Samples(np.empty(stop - start),
+                            None if c.name in totals_only else new_summary(portfolio, trials))
+            for c in configs}
     moments: dict[str, list] = {name: [] for name, s in part.items() if s.summary is not None}
     kept: dict[str, list] = {name: [] for name in moments}
     ws = Workspace()

@@ -33,7 +33,6 @@ allocated once, not faulted in again for every chunk.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -88,17 +87,6 @@ def gather(values: np.ndarray, index: np.ndarray, out: np.ndarray) -> np.ndarray
     """``out[:] = values[index]``. The indices are valid by construction; ``mode="clip"`` lets
     numpy write straight into ``out`` (the default mode buffers it: twice the time)."""
     return np.take(values, index, out=out, mode="clip")
-
-
-_LOCAL = threading.local()
-
-
-def thread_workspace() -> Workspace:
-    """The calling thread's own workspace."""
-    ws = getattr(_LOCAL, "workspace", None)
-    if ws is None:
-        ws = _LOCAL.workspace = Workspace()
-    return ws
 
 
 @dataclass

@@ -336,8 +336,8 @@ def refined(agg: Aggregator, link_mask: np.ndarray, members: dict[int, list[int]
     selection's :func:`body_scale` spans fewer than :data:`MIN_CELLS` grid steps: a narrow body
     next to a rare, much larger event (a site's cooling cost beside a rare flood) needs it. A
     distribution still coarser than that at :data:`MAX_POINTS` is marked ``resolved=False``."""
-    dist = agg.distribution(link_mask, {k: v for k, v in members.items() if v}, n)
     used = {k: v for k, v in members.items() if v}
+    dist = agg.distribution(link_mask, used, n)
     while True:
         body = body_scale(agg, dist, used)
         if body <= 0 or body >= MIN_CELLS * dist.h:

@@ -99,16 +99,6 @@ class CommonGroup:
         return np.array([len(x) for x in self.site_links], dtype=np.int64)
 
     @cached_property
-    def link_offsets(self) -> np.ndarray:
-        """[int] where each member site's links start in :attr:`flat_links`."""
-        return np.cumsum(self.links_per_site) - self.links_per_site
-
-    @cached_property
-    def one_link_per_site(self) -> bool:
-        """Whether every member site has exactly one link of the group's hazard."""
-        return bool(np.all(self.links_per_site == 1))
-
-    @cached_property
     def flat_links(self) -> np.ndarray:
         """[int] the member sites' links, site after site."""
         return np.concatenate([*self.site_links, np.zeros(0, dtype=np.int64)]).astype(np.int64)

@@ -266,16 +266,21 @@ def compute_chunk(
     return out, draws
 
 
+def new_summary(portfolio: Portfolio, trials: int) -> RowSummary:
+    """An empty streaming summary of the rows of :func:`summary_rows` over ``trials`` trials."""
+    n_rows = len(portfolio.risk_ids) + len(loss_categories(portfolio)) + len(portfolio.site_ids) + 1
+    return RowSummary(n_rows, trials, block_trials(portfolio))
+
+
 def empty_samples(portfolio: Portfolio, configs: Sequence[Config], trials: int,
                   totals_only: Collection[str] = (), keep: bool = False) -> dict[str, Samples]:
     n_risks, n_sites = len(portfolio.risk_ids), len(portfolio.site_ids)
-    n_rows = n_risks + len(loss_categories(portfolio)) + n_sites + 1
     out = {}
     for c in configs:
         full = c.name not in totals_only
         out[c.name] = Samples(
             np.zeros(trials),
-            RowSummary(n_rows, trials, block_trials(portfolio)) if full else None,
+            new_summary(portfolio, trials) if full else None,
             np.zeros((n_risks, trials)) if full and keep else None,
             np.zeros((n_sites + 1, trials)) if full and keep else None,
         )
