@@ -204,11 +204,12 @@ def expected_events(portfolio) -> float:  # type: ignore[no-untyped-def]
 
 def engine_worker(spec: dict) -> dict:
     """One engine case, in this process: compile, pilot, reference, engine on 1 and 2 threads."""
-    from climaterisk.draws import block_trials, draw_block
-    from climaterisk.portfolio import compile_portfolio, controls_config, inherent_config
+    from climaterisk.model.compile import compile_portfolio
+    from climaterisk.model.controls import controls_config, inherent_config
+    from climaterisk.model.draws import block_trials, draw_block
+    from climaterisk.model.simulate import simulate
     from climaterisk.register import load_register
     from climaterisk.scenarios import load_scenario
-    from climaterisk.simulate import simulate
 
     out: dict = {}
     with Meter() as m:
@@ -274,11 +275,12 @@ def dask_worker(spec: dict) -> dict:
     (bit for bit) to each other and to the local engine's."""
     from dask.distributed import Client, LocalCluster
 
-    from climaterisk import cluster
-    from climaterisk.portfolio import compile_portfolio, controls_config, inherent_config
+    from climaterisk.model import dask_engine as cluster
+    from climaterisk.model.compile import compile_portfolio
+    from climaterisk.model.controls import controls_config, inherent_config
+    from climaterisk.model.simulate import simulate
     from climaterisk.register import load_register
     from climaterisk.scenarios import load_scenario
-    from climaterisk.simulate import simulate
 
     register = load_register(spec["register"])
     portfolio = compile_portfolio(register, load_scenario(spec["scenario"]), spec["year"])

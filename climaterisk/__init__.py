@@ -10,18 +10,59 @@ The Python API for notebooks::
     climaterisk.summary(result, level="category")      # a tidy pandas DataFrame
     climaterisk.trials(result, 2030)                   # per-trial losses (keep_samples=True)
 
-``docs/python-api.md`` has a worked example.
+``docs/python-api.md`` has a worked example and ``docs/architecture.md`` the layers. The names
+below are imported on first use, so ``import climaterisk`` (or any one of its modules) loads
+nothing it does not need.
 """
 
-__version__ = "0.1.0"
+from __future__ import annotations
 
-from climaterisk.assess import Assessment, assess
-from climaterisk.errors import ClimateRiskError, InputError, RegisterError, ScenarioError
-from climaterisk.frames import summary, trials
-from climaterisk.register import Register, load_register
-from climaterisk.scenarios import Scenario, load_scenario
+import importlib
+from typing import TYPE_CHECKING
+
+from climaterisk._version import __version__
+
+_LAZY = {
+    "AssessOptions": "climaterisk.analysis.options",
+    "Assessment": "climaterisk.analysis.results",
+    "assess": "climaterisk.analysis.assess",
+    "ClimateRiskError": "climaterisk.errors",
+    "InputError": "climaterisk.errors",
+    "OptionError": "climaterisk.errors",
+    "RegisterError": "climaterisk.errors",
+    "ScenarioError": "climaterisk.errors",
+    "summary": "climaterisk.outputs.frames",
+    "trials": "climaterisk.outputs.frames",
+    "Register": "climaterisk.register",
+    "load_register": "climaterisk.register",
+    "Scenario": "climaterisk.scenarios",
+    "load_scenario": "climaterisk.scenarios",
+}
 
 __all__ = [
-    "Assessment", "ClimateRiskError", "InputError", "Register", "RegisterError", "Scenario",
-    "ScenarioError", "__version__", "assess", "load_register", "load_scenario", "summary", "trials",
+    "AssessOptions", "Assessment", "ClimateRiskError", "InputError", "OptionError", "Register",
+    "RegisterError", "Scenario", "ScenarioError", "__version__", "assess", "load_register",
+    "load_scenario", "summary", "trials",
 ]
+
+if TYPE_CHECKING:
+    from climaterisk.analysis.assess import assess
+    from climaterisk.analysis.options import AssessOptions
+    from climaterisk.analysis.results import Assessment
+    from climaterisk.errors import ClimateRiskError, InputError, OptionError, RegisterError, ScenarioError
+    from climaterisk.outputs.frames import summary, trials
+    from climaterisk.register import Register, load_register
+    from climaterisk.scenarios import Scenario, load_scenario
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'climaterisk' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -50,5 +50,10 @@ class ScenarioError(InputError):
     """A scenario file is invalid, or a scenario or year was asked for that does not exist."""
 
 
+class OptionError(InputError):
+    """An option of a run (trials, seed, horizons, method, engine, workers) is invalid or does
+    not apply to the others asked for."""
+
+
 class OutputError(ClimateRiskError):
     """An output could not be written; the previous file, if any, is left untouched."""

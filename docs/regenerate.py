@@ -1,13 +1,13 @@
 """Regenerate the field reference in docs/register-format.md from the validator's specification.
 
-Run after changing climaterisk/schema.py or climaterisk/fields/:  python docs/regenerate.py
+Run after changing climaterisk/register/schema.py or climaterisk/register/fields/:  python docs/regenerate.py
 (tests/test_docs.py fails while the document is stale).
 """
 
 import re
 from pathlib import Path
 
-from climaterisk import schema
+from climaterisk.register import schema
 
 path = Path(__file__).with_name("register-format.md")
 text = path.read_text(encoding="utf-8")

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import climaterisk
-from climaterisk import frames
 from climaterisk.errors import InputError
+from climaterisk.outputs import frames
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from climaterisk import assess, load_register, load_scenario
-from climaterisk.coverage import certification_coverage, clause_coverage
-from climaterisk.distributions import LogNormal
+from climaterisk.analysis.coverage import certification_coverage, clause_coverage
+from climaterisk.register.distributions import LogNormal
 from tests.conftest import write_register
 from tests.test_engine_exact import exact_means
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import typer.main
 
-from climaterisk import schema
 from climaterisk.cli import app
+from climaterisk.register import schema
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,7 +37,7 @@ def test_readme_quick_start_is_the_ci_script():
 
 
 def test_methodology_exists_and_names_the_engine_constants():
-    from climaterisk.draws import BLOCK_TRIALS
+    from climaterisk.model.draws import BLOCK_TRIALS
 
     text = (ROOT / "docs" / "methodology.md").read_text(encoding="utf-8")
     assert f"{BLOCK_TRIALS:,}" in text or str(BLOCK_TRIALS) in text

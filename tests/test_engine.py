@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from climaterisk import assess, load_register, load_scenario
-from climaterisk.portfolio import compile_portfolio, controls_config, inherent_config
-from climaterisk.simulate import simulate
+from climaterisk.model.compile import compile_portfolio
+from climaterisk.model.controls import controls_config, inherent_config
+from climaterisk.model.simulate import simulate
 from tests.conftest import write_register
 
 
@@ -142,8 +143,8 @@ def test_small_blocks_for_very_large_registers(mini_register_path, mini_scenario
     trials; results are still the same for any chunk size and thread count, and the streaming
     summary (moments merged in block order as blocks arrive) equals the measures of the kept
     trials."""
-    from climaterisk import draws
-    from climaterisk.metrics import summarise
+    from climaterisk.model import draws
+    from climaterisk.model.metrics import summarise
 
     reg, sc = load_register(mini_register_path), load_scenario(mini_scenario_path)
     portfolio = compile_portfolio(reg, sc, 2050)
@@ -170,9 +171,9 @@ def test_control_totals_by_difference_equal_direct_evaluation():
     """"All controls but C" evaluated by difference from the residual (only the events of the
     links C acts on) gives the same per-trial totals as evaluating it in full, for every control
     of the shipped register (insurance layers, thinning and cost controls included)."""
-    from climaterisk.control_value import without_configs
-    from climaterisk.draws import Workspace, draw_chunk
-    from climaterisk.simulate import evaluate, evaluate_total, total_by_difference
+    from climaterisk.analysis.control_value import without_configs
+    from climaterisk.model.draws import Workspace, draw_chunk
+    from climaterisk.model.simulate import evaluate, evaluate_total, total_by_difference
 
     reg = load_register()
     portfolio = compile_portfolio(reg, load_scenario("rcp45"), 2050)
@@ -191,7 +192,7 @@ def test_control_totals_by_difference_equal_direct_evaluation():
 def test_single_precision_exponential_error_bound():
     """exp_single: relative error at most 1e-6 for exponents up to 16 in size (a loss of 9
     million, or a millionth), at most 4e-6 up to 88; capped at exp(88); exp(-inf) = 0."""
-    from climaterisk.draws import SINGLE_EXP_MAX, exp_single
+    from climaterisk.model.draws import SINGLE_EXP_MAX, exp_single
 
     x = np.concatenate([np.linspace(-16, 16, 200_001), np.linspace(-80, 88, 200_001)])
     got = x.copy()
@@ -208,7 +209,7 @@ def test_single_precision_exponential_error_bound():
 def test_expand_is_repeat():
     """The GIL-releasing expansion of link ids by their event counts equals ``np.repeat``,
     zero counts anywhere included."""
-    from climaterisk.draws import _expand
+    from climaterisk.model.draws import _expand
 
     rng = np.random.default_rng(1)
     for _ in range(2_000):

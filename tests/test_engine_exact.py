@@ -14,9 +14,10 @@ import pytest
 from scipy import stats
 
 from climaterisk import assess, load_register, load_scenario
-from climaterisk.distributions import LogNormal
-from climaterisk.portfolio import compile_portfolio, controls_config, inherent_config
-from climaterisk.simulate import simulate
+from climaterisk.model.compile import compile_portfolio
+from climaterisk.model.controls import controls_config, inherent_config
+from climaterisk.model.simulate import simulate
+from climaterisk.register.distributions import LogNormal
 from tests.conftest import write_register
 
 Z = 1.6448536269514722
@@ -216,8 +217,8 @@ def test_damage_is_capped_at_the_replacement_value(tmp_path, mini_files, mini_sc
     risk["controls"] = []
     reg = load_register(write_register(tmp_path / "cap", mini_files))
     portfolio = compile_portfolio(reg, load_scenario(mini_scenario_path), 2020)
-    from climaterisk.draws import draw_block
-    from climaterisk.simulate import event_outcomes
+    from climaterisk.model.draws import draw_block
+    from climaterisk.model.simulate import event_outcomes
 
     draws = draw_block(portfolio, 1, 0, 1000)
     loss, _ = event_outcomes(portfolio, draws, inherent_config(portfolio))

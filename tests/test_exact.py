@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 from climaterisk import assess, load_register, load_scenario
-from climaterisk.distributions import LogNormal
-from climaterisk.exact import closed_form_mean, exact_lines
-from climaterisk.portfolio import compile_portfolio, controls_config, inherent_config
+from climaterisk.model.compile import compile_portfolio
+from climaterisk.model.controls import controls_config, inherent_config
+from climaterisk.model.exact import closed_form_mean, exact_lines
+from climaterisk.register.distributions import LogNormal
 from tests.conftest import write_register
 from tests.test_engine_exact import compound_poisson_cdf, exact_means, lev, single_event_register
 
@@ -99,7 +100,7 @@ def test_auto_method(mini_register_path, mini_scenario_path):
 def test_lognormal_masses_keep_the_mean(mu, sigma, scale, cap_points, h, n):
     """The masses sum to 1, are never negative, and have the mean of min(scale X, cap) exactly
     (up to the tail beyond the grid, under 1e-6 here)."""
-    from climaterisk.exact import _lognormal_masses
+    from climaterisk.model.exact import _lognormal_masses
 
     cap = math.inf if cap_points is None else cap_points * h
     masses = _lognormal_masses(mu, sigma, scale, cap, h, n)
@@ -149,7 +150,7 @@ def test_narrow_body_beside_a_rare_large_event(tmp_path, mini_files, mini_scenar
 def test_unresolvable_body_is_reported(tmp_path, mini_files, mini_scenario_path):
     """A cost a million times smaller than the event's range cannot be resolved on any grid the
     method allows: the run says so instead of reporting a coarse VaR as exact."""
-    from climaterisk import render
+    from climaterisk.outputs import render
 
     reg = _cost_and_rare_event(tmp_path, mini_files, (1e7, 1e10), (800.0, 1000.0))
     res = assess(reg, load_scenario(mini_scenario_path), horizons=[2020], method="fft")

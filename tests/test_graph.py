@@ -8,7 +8,7 @@ import json
 import networkx as nx
 
 from climaterisk import load_register
-from climaterisk.graph import build_graph, find_gaps, to_dot, to_graphml, to_json, to_mermaid
+from climaterisk.analysis.graph import build_graph, find_gaps, to_dot, to_graphml, to_json, to_mermaid
 from tests.conftest import write_register
 
 

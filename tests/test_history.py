@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from climaterisk import assess, load_register, load_scenario
 from climaterisk.cli import app
-from climaterisk.history import MIGRATIONS, SCHEMA_VERSION, Store, _statements
+from climaterisk.history.store import MIGRATIONS, SCHEMA_VERSION, Store, _statements
 from tests.conftest import scenario_dict, write_register, write_scenario
 
 runner = CliRunner()
@@ -54,7 +54,7 @@ WRITER = textwrap.dedent("""
     import json, sys, time
     from pathlib import Path
     from climaterisk import load_register, load_scenario
-    from climaterisk.history import Store
+    from climaterisk.history.store import Store
     store, reg, sc, results, quarter, mode, gate = sys.argv[1:8]
     register, scenario = load_register(reg), load_scenario(sc)
     data = json.loads(Path(results).read_text())

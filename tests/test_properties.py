@@ -35,11 +35,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from climaterisk import assess, load_register, load_scenario
-from climaterisk.portfolio import compile_portfolio, controls_config, inherent_config
+from climaterisk.model.compile import compile_portfolio
+from climaterisk.model.controls import controls_config, inherent_config
+from climaterisk.model.simulate import simulate
 from climaterisk.register import Register
+from climaterisk.register.schema import MODEL_TYPES, SITE_KINDS
 from climaterisk.scenarios import Scenario
-from climaterisk.schema import MODEL_TYPES, SITE_KINDS
-from climaterisk.simulate import simulate
 from tests.conftest import register_files, scenario_dict, write_register, write_scenario
 
 YEAR = 2050

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from climaterisk import RegisterError, load_register
-from climaterisk.distributions import LogNormal
+from climaterisk.register.distributions import LogNormal
 from tests.conftest import write_register
 
 

@@ -16,10 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from climaterisk import load_register, schema, spreadsheet
+from climaterisk import load_register
 from climaterisk.cli import app
 from climaterisk.errors import InputError
 from climaterisk.io import read_yaml, shipped_dir
+from climaterisk.outputs import spreadsheet
+from climaterisk.register import schema
 from tests.conftest import register_files, write_register
 
 runner = CliRunner()

@@ -8,8 +8,6 @@ from typing import Annotated
 
 import typer
 
-from climaterisk import render
-from climaterisk.assess import DEFAULT_CHUNK, DEFAULT_SEED, DEFAULT_TRIALS
 from climaterisk.cli.common import (
     AssessFormat,
     ChunkOpt,
@@ -18,6 +16,7 @@ from climaterisk.cli.common import (
     OutputOpt,
     RegisterOpt,
     ScenarioOpt,
+    ScenarioProgress,
     SeedOpt,
     StoreOpt,
     TextFormat,
@@ -30,8 +29,10 @@ from climaterisk.cli.common import (
     check_folder,
     check_output,
     handle_errors,
+    run_options,
 )
-from climaterisk.scenarios import available_scenarios, read_scenario
+from climaterisk.outputs import render
+from climaterisk.register import load_register
 
 
 @app.command("assess")
@@ -40,9 +41,9 @@ def assess_cmd(
     scenario: ScenarioOpt = "rcp45",
     register: RegisterOpt = None,
     horizon: HorizonOpt = None,
-    trials: TrialsOpt = DEFAULT_TRIALS,
-    seed: SeedOpt = DEFAULT_SEED,
-    chunk_size: ChunkOpt = DEFAULT_CHUNK,
+    trials: TrialsOpt = None,
+    seed: SeedOpt = None,
+    chunk_size: ChunkOpt = None,
     fmt: Annotated[AssessFormat, typer.Option("--format", "-f", help="Output format.")]
     = AssessFormat.table,
     workers: WorkersOpt = 0,
@@ -68,10 +69,11 @@ def assess_cmd(
     """
     check_output(output)
     json_out = fmt is AssessFormat.json
-    extras = json_out and method != "fft"
-    result = _simulate(register, scenario, horizon, trials, seed, chunk_size,
-                       with_controls=extras, with_coverage=extras, workers=workers, method=method,
-                       engine=engine, scheduler=scheduler)
+    # control values and the simulated coverage appear in the JSON only; None: where computable
+    extras = None if json_out else False
+    result = _simulate(register, scenario, run_options(
+        horizon, trials, seed, chunk_size, with_controls=extras, with_coverage=extras,
+        workers=workers, method=method, engine=engine, scheduler=scheduler))
     if json_out:
         text = render.to_json(result.to_dict())
     elif fmt is AssessFormat.csv:
@@ -87,9 +89,9 @@ def controls_cmd(
     scenario: ScenarioOpt = "rcp45",
     register: RegisterOpt = None,
     horizon: HorizonOpt = None,
-    trials: TrialsOpt = DEFAULT_TRIALS,
-    seed: SeedOpt = DEFAULT_SEED,
-    chunk_size: ChunkOpt = DEFAULT_CHUNK,
+    trials: TrialsOpt = None,
+    seed: SeedOpt = None,
+    chunk_size: ChunkOpt = None,
     fmt: FormatOpt = TextFormat.table,
     output: OutputOpt = None,
 ) -> None:
@@ -101,12 +103,10 @@ def controls_cmd(
     Example: climaterisk controls --scenario rcp45 --horizon 2050
     """
     check_output(output)
-    result = _simulate(register, scenario, horizon, trials, seed, chunk_size,
-                       with_controls=True, with_coverage=False)
+    result = _simulate(register, scenario, run_options(horizon, trials, seed, chunk_size,
+                                                       with_controls=True, with_coverage=False))
     if fmt is TextFormat.json:
-        text = render.to_json({"scenario": result.scenario.id, "currency": result.register.currency,
-                               "trials": result.trials, "seed": result.seed,
-                               "controls": result.controls_dict(), "manifest": result.manifest})
+        text = render.to_json(result.controls_payload())
     else:
         text = render.controls_text(result, markdown=fmt is TextFormat.markdown)
     _emit(text, output)
@@ -118,9 +118,9 @@ def coverage_cmd(
     scenario: ScenarioOpt = "rcp45",
     register: RegisterOpt = None,
     horizon: HorizonOpt = None,
-    trials: TrialsOpt = DEFAULT_TRIALS,
-    seed: SeedOpt = DEFAULT_SEED,
-    chunk_size: ChunkOpt = DEFAULT_CHUNK,
+    trials: TrialsOpt = None,
+    seed: SeedOpt = None,
+    chunk_size: ChunkOpt = None,
     fmt: FormatOpt = TextFormat.table,
     output: OutputOpt = None,
 ) -> None:
@@ -129,12 +129,10 @@ def coverage_cmd(
     Example: climaterisk coverage --scenario rcp45 --horizon 2030 --horizon 2050
     """
     check_output(output)
-    result = _simulate(register, scenario, horizon, trials, seed, chunk_size,
-                       with_controls=False, with_coverage=True)
+    result = _simulate(register, scenario, run_options(horizon, trials, seed, chunk_size,
+                                                       with_controls=False, with_coverage=True))
     if fmt is TextFormat.json:
-        text = render.to_json({"scenario": result.scenario.id, "trials": result.trials,
-                               "seed": result.seed, "iso22301": result.iso22301(),
-                               "manifest": result.manifest})
+        text = render.to_json(result.coverage_payload())
     else:
         text = render.coverage_text(result, markdown=fmt is TextFormat.markdown)
     _emit(text, output)
@@ -146,28 +144,22 @@ class ReportFormat(str, Enum):
     latex = "latex"
 
 
-CompareOpt = Annotated[str | None, typer.Option(
-    "--compare", help="Scenarios to compare, comma-separated (default: every other shipped "
-    "scenario; 'none' for none).",
+CompareOpt = Annotated[list[str] | None, typer.Option(
+    "--compare", help="Scenarios to compare; repeat or separate with commas (default: every "
+    "other shipped scenario; 'none' for none).",
 )]
 
 
 def _scenario_runs(scenario, compare, register, horizon, trials, seed, chunk_size):  # type: ignore[no-untyped-def]
     """The main assessment (with control values and coverage) and the compared ones."""
-    main = _simulate(register, scenario, horizon, trials, seed, chunk_size)
-    if compare is None:
-        others = [p for p in available_scenarios() if read_scenario(p).id != main.scenario.id]
-        names: list[str | Path] = list(others)
-    elif compare.strip().lower() == "none":
-        names = []
-    else:
-        names = [n.strip() for n in compare.split(",") if n.strip()]
-    compared = [
-        _simulate(register, n, horizon, trials, seed, chunk_size, with_controls=False,
-                  with_coverage=False)
-        for n in names
-    ]
-    return main, [c for c in compared if c.scenario.id != main.scenario.id]
+    from climaterisk.analysis.compare import assess_with_comparisons
+
+    progress = ScenarioProgress()
+    try:
+        return assess_with_comparisons(load_register(register), scenario, compare,
+                                       run_options(horizon, trials, seed, chunk_size), progress)
+    finally:
+        progress.close()
 
 
 @app.command("report")
@@ -177,9 +169,9 @@ def report_cmd(
     compare: CompareOpt = None,
     register: RegisterOpt = None,
     horizon: HorizonOpt = None,
-    trials: TrialsOpt = DEFAULT_TRIALS,
-    seed: SeedOpt = DEFAULT_SEED,
-    chunk_size: ChunkOpt = DEFAULT_CHUNK,
+    trials: TrialsOpt = None,
+    seed: SeedOpt = None,
+    chunk_size: ChunkOpt = None,
     out: Annotated[Path, typer.Option("--out", help="Folder for the report and its figures.")]
     = Path("report"),
     store: StoreOpt = None,
@@ -197,7 +189,9 @@ def report_cmd(
     Example: climaterisk report --scenario rcp45 --compare rcp26,rcp85 --out report/
     """
     check_folder(out)
-    from climaterisk import figures, history, publish, report, review
+    from climaterisk.history import review
+    from climaterisk.history import store as history
+    from climaterisk.outputs import figures, publish, report
 
     main, compared = _scenario_runs(scenario, compare, register, horizon, trials, seed, chunk_size)
     previous = None
@@ -234,9 +228,9 @@ def appendix_cmd(
     compare: CompareOpt = None,
     register: RegisterOpt = None,
     horizon: HorizonOpt = None,
-    trials: TrialsOpt = DEFAULT_TRIALS,
-    seed: SeedOpt = DEFAULT_SEED,
-    chunk_size: ChunkOpt = DEFAULT_CHUNK,
+    trials: TrialsOpt = None,
+    seed: SeedOpt = None,
+    chunk_size: ChunkOpt = None,
     fmt: Annotated[AppendixFormat, typer.Option("--format", "-f", help="Output format.")]
     = AppendixFormat.markdown,
     out: Annotated[Path, typer.Option("--out", help="Folder for the appendix files.")]
@@ -251,7 +245,7 @@ def appendix_cmd(
     Example: climaterisk appendix --scenario rcp45 --format xlsx --out appendix/
     """
     check_folder(out)
-    from climaterisk import publish, report
+    from climaterisk.outputs import publish, report
 
     main, compared = _scenario_runs(scenario, compare, register, horizon, trials, seed, chunk_size)
     folder = publish.ensure_folder(out)

@@ -12,12 +12,14 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from climaterisk import render
-from climaterisk.assess import assess
+from climaterisk.analysis.assess import assess
+from climaterisk.analysis.options import AssessOptions
+from climaterisk.analysis.results import Assessment
 from climaterisk.errors import ClimateRiskError, InputError, OutputError, Problem
-from climaterisk.io import atomic_write, shipped_dir
+from climaterisk.io import atomic_write
+from climaterisk.outputs import render
 from climaterisk.register import load_register
-from climaterisk.scenarios import load_scenario
+from climaterisk.scenarios import Scenario, load_scenario
 
 app = typer.Typer(
     help="Climate risk register, Monte Carlo scenario analysis and IFRS S2 reporting.\n\n"
@@ -131,11 +133,13 @@ ScenarioOpt = Annotated[str, typer.Option(
 HorizonOpt = Annotated[list[int] | None, typer.Option(
     "--horizon", help="Year to assess; repeat for several (default: medium and long term).",
 )]
-TrialsOpt = Annotated[int, typer.Option(help="Simulated years per horizon.", min=1)]
-SeedOpt = Annotated[int, typer.Option(help="Random seed; the same seed gives the same numbers.")]
-ChunkOpt = Annotated[int, typer.Option(
+TrialsOpt = Annotated[int | None, typer.Option(
+    help="Simulated years per horizon [default: 100000].", min=1, show_default=False)]
+SeedOpt = Annotated[int | None, typer.Option(
+    help="Random seed; the same seed gives the same numbers [default: 20231231].", show_default=False)]
+ChunkOpt = Annotated[int | None, typer.Option(
     help="Trials whose random draws are held at once (bounds that memory; results do not "
-    "depend on it).", min=1,
+    "depend on it) [default: 100000].", min=1, show_default=False,
 )]
 WorkersOpt = Annotated[int, typer.Option(
     help="Threads simulating in parallel (0: one per core); the numbers do not depend on it.", min=0,
@@ -154,16 +158,42 @@ class TextFormat(str, Enum):
 FormatOpt = Annotated[TextFormat, typer.Option("--format", "-f", help="Output format.")]
 
 
-def _simulate(register, scenario, horizon, trials, seed, chunk_size, **extra):  # type: ignore[no-untyped-def]
+def run_options(horizon: list[int] | None, trials: int | None, seed: int | None,
+                chunk_size: int | None = None, **what: object) -> AssessOptions:
+    """The run options of a command; ``workers`` defaults to one thread per core."""
+    what.setdefault("workers", 0)
+    return AssessOptions.of(horizons=horizon or None, trials=trials, seed=seed, chunk_trials=chunk_size,
+                            **what)
+
+
+def progress_for(scenario: Scenario) -> Progress:
+    return Progress(f"simulating {scenario.id}")
+
+
+class ScenarioProgress:
+    """A progress line per scenario of a run across scenarios, each ended before the next."""
+
+    def __init__(self) -> None:
+        self.current: Progress | None = None
+
+    def __call__(self, scenario: Scenario) -> Progress:
+        self.close()
+        self.current = progress_for(scenario)
+        return self.current
+
+    def close(self) -> None:
+        if self.current is not None:
+            self.current.close()
+
+
+def _simulate(register: str | None, scenario: str, options: AssessOptions) -> Assessment:
     reg = load_register(register)
     sc = load_scenario(scenario)
-    progress = Progress(f"simulating {sc.id}")
-    extra.setdefault("workers", 0)
+    progress = progress_for(sc)
     try:
-        return assess(reg, sc, horizon or None, trials, seed, chunk_size, progress=progress, **extra)
+        return assess(reg, sc, options, progress=progress)
     finally:
         progress.close()
-
 
 
 StoreOpt = Annotated[Path | None, typer.Option(
@@ -173,18 +203,14 @@ StoreOpt = Annotated[Path | None, typer.Option(
 
 
 def _store_path(store: Path | None, register_path: Path) -> Path:
-    if store is not None:
-        return store
-    shipped = shipped_dir("registers").resolve()
-    folder = register_path.resolve()
-    base = Path.cwd() if shipped in folder.parents else folder.parent
-    return base / ".climaterisk" / "history.sqlite"
+    from climaterisk.history.store import default_store_path
 
+    return store if store is not None else default_store_path(register_path)
 
 
 def version_callback(value: bool) -> None:
     if value:
-        from climaterisk import __version__
+        from climaterisk._version import __version__
 
         typer.echo(f"climaterisk {__version__}")
         raise typer.Exit()

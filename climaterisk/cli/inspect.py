@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from climaterisk import graph, render
+from climaterisk.analysis import graph
 from climaterisk.cli.common import (
     FormatOpt,
     OutputOpt,
@@ -20,6 +20,7 @@ from climaterisk.cli.common import (
     check_output,
     handle_errors,
 )
+from climaterisk.outputs import render
 from climaterisk.register import load_register, resolve_register_path, shipped_registers
 from climaterisk.scenarios import available_scenarios, load_scenario, read_scenario
 
@@ -150,7 +151,7 @@ def schema_cmd(
 
     Example: climaterisk schema > register.schema.json
     """
-    from climaterisk import schema
+    from climaterisk.register import schema
 
     if fmt is SchemaFormat.json:
         typer.echo(json.dumps(schema.json_schema(), indent=2, ensure_ascii=False))

@@ -7,8 +7,6 @@ from typing import Annotated
 
 import typer
 
-from climaterisk import render
-from climaterisk.assess import DEFAULT_CHUNK, DEFAULT_SEED, DEFAULT_TRIALS
 from climaterisk.cli.common import (
     ChunkOpt,
     FormatOpt,
@@ -26,8 +24,10 @@ from climaterisk.cli.common import (
     app,
     check_output,
     handle_errors,
+    run_options,
 )
 from climaterisk.errors import InputError, Problem
+from climaterisk.outputs import render
 from climaterisk.register import load_register, resolve_register_path
 from climaterisk.scenarios import load_scenario
 
@@ -39,9 +39,9 @@ def snapshot_cmd(
     scenario: ScenarioOpt = "rcp45",
     register: RegisterOpt = None,
     horizon: HorizonOpt = None,
-    trials: TrialsOpt = DEFAULT_TRIALS,
-    seed: SeedOpt = DEFAULT_SEED,
-    chunk_size: ChunkOpt = DEFAULT_CHUNK,
+    trials: TrialsOpt = None,
+    seed: SeedOpt = None,
+    chunk_size: ChunkOpt = None,
     store: StoreOpt = None,
 ) -> None:
     """Record the register, scenario, results and manifest of a quarter in the history store.
@@ -50,10 +50,10 @@ def snapshot_cmd(
 
     Example: climaterisk snapshot --quarter 2026Q3 --scenario rcp45
     """
-    from climaterisk import history
+    from climaterisk.history import store as history
 
     history.check_quarter(quarter)
-    result = _simulate(register, scenario, horizon, trials, seed, chunk_size)
+    result = _simulate(register, scenario, run_options(horizon, trials, seed, chunk_size))
     path = _store_path(store, result.register.path)
     with history.Store(path) as db:
         snap = db.add(quarter, result.register, result.scenario, result.to_dict())
@@ -72,19 +72,14 @@ def history_cmd(
 
     Example: climaterisk history --store .climaterisk/history.sqlite
     """
-    from climaterisk import history
+    from climaterisk.history import store as history
 
-    reg_path = resolve_register_path(register)
-    path = _store_path(store, reg_path)
-    if not path.exists():
-        raise InputError(Problem(str(path), "", "", None, "a history store: record a snapshot first"))
-    with history.Store(path) as db:
+    path = _store_path(store, resolve_register_path(register))
+    with history.open_existing(path) as db:
         snaps = db.list()
     if fmt is TextFormat.json:
         typer.echo(render.to_json({"store": str(path), "snapshots": [
-            {k: getattr(s, k) for k in ("quarter", "revision", "created_utc", "register_id",
-                                        "register_sha256", "scenario_id", "headline_year",
-                                        "residual_eal", "residual_var99")} for s in snaps]}), nl=False)
+            {k: getattr(s, k) for k in history.SUMMARY_FIELDS} for s in snaps]}), nl=False)
     else:
         typer.echo(render.history_text(snaps, markdown=fmt is TextFormat.markdown), nl=False)
 
@@ -101,8 +96,8 @@ def review_cmd(
     register: RegisterOpt = None,
     scenario: ScenarioOpt = "rcp45",
     horizon: HorizonOpt = None,
-    trials: TrialsOpt = DEFAULT_TRIALS,
-    seed: SeedOpt = DEFAULT_SEED,
+    trials: TrialsOpt = None,
+    seed: SeedOpt = None,
     store: StoreOpt = None,
     fmt: FormatOpt = TextFormat.table,
     output: OutputOpt = None,
@@ -115,43 +110,24 @@ def review_cmd(
     Example: climaterisk review --quarter 2026Q4 --against 2026Q3
     """
     check_output(output)
-    from climaterisk import history, review
+    from climaterisk.history import review
 
     if against_register is not None:
         current = load_register(register)
         earlier = load_register(against_register)
+        opts = run_options(horizon, trials, seed).resolved()
         pack = review.review_registers(current, earlier, load_scenario(scenario), horizon or None,
-                                       trials, seed)
-        currency = current.currency
+                                       opts.trials, opts.seed)
     else:
         if quarter is None:
             raise InputError(Problem("", "", "--quarter", None,
                                      "the quarter to review (or --against-register PATH)"))
-        history.check_quarter(quarter)
-        reg_path = resolve_register_path(register)
-        path = _store_path(store, reg_path)
-        if not path.exists():
-            raise InputError(Problem(str(path), "", "", None, "a history store: record a snapshot first"))
-        with history.Store(path) as db:
-            reg_id = load_register(register).id
-            current_snap = db.latest(reg_id, quarter)
-            if current_snap is None:
-                raise InputError(Problem(str(path), reg_id, "--quarter", quarter,
-                                         "a quarter with a snapshot (see climaterisk history)"))
-            if against:
-                history.check_quarter(against)
-                earlier_snap = db.latest(reg_id, against)
-            else:
-                earlier_snap = db.before(reg_id, quarter)
-            if earlier_snap is None:
-                raise InputError(Problem(str(path), reg_id, "--against", against,
-                                         "an earlier quarter with a snapshot (see climaterisk history)"))
-        pack = review.review_snapshots(current_snap, earlier_snap)
-        currency = current_snap.results["currency"]
+        path = _store_path(store, resolve_register_path(register))
+        pack = review.review_quarter(path, load_register(register), quarter, against)
     if fmt is TextFormat.json:
         text = render.to_json(pack)
     else:
-        text = render.review_text(pack, currency, markdown=fmt is TextFormat.markdown)
+        text = render.review_text(pack, pack["currency"], markdown=fmt is TextFormat.markdown)
     _emit(text, output)
 
 

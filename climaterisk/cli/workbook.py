@@ -8,9 +8,10 @@ from typing import Annotated
 
 import typer
 
-from climaterisk import scaffold, spreadsheet
 from climaterisk.cli.common import app, handle_errors
 from climaterisk.io import atomic_write
+from climaterisk.outputs import spreadsheet
+from climaterisk.register import scaffold
 
 
 @app.command("export-xlsx")

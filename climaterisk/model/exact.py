@@ -1,0 +1,433 @@
+"""Exact aggregation: the annual-loss distribution by discretisation and FFT, without sampling.
+
+The annual loss of a set of links is a sum of independent parts: compound Poisson sums of the
+links' own events, compound Poisson sums of regional events (each striking every site of the
+region with probability ``p``), and the recurring cost components. On a grid of step ``h``,
+with ``phi`` the discrete Fourier transform of a distribution, the annual loss has transform
+
+    prod_l exp(lambda_l (phi_l - 1))
+  x prod_g exp(Lambda_g (prod_j (1 - p_j + p_j prod_{l at j} phi_l) - 1))
+  x prod_c phi_c
+
+where ``phi_l`` is the transform of one event's loss on link ``l`` after controls (damage plus
+downtime, capped, less insurance recoveries, thinned by frequency reductions) and ``phi_c`` that
+of a recurring component. One inverse FFT gives the probabilities on the grid. Severities are
+discretised by rounding to the nearest grid point; the grid is twice as long as the support
+considered, so that wrap-around aliasing stays negligible.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from scipy import special
+
+from climaterisk.model.compile import Portfolio
+from climaterisk.model.controls import Config
+from climaterisk.model.draws import MAX_DOWNTIME_DAYS
+from climaterisk.model.metrics import RETURN_PERIODS, Stats
+from climaterisk.register.distributions import LogNormal, Uniform
+
+GRID_POINTS = 2**15
+"""Points of the FFT grid of the total (half of it covers the support, half is padding)."""
+
+BREAKDOWN_POINTS = 2**13
+"""Points of the grids of the breakdowns (by risk, category and site), each fitted to its size."""
+
+MAX_POINTS = 2**17
+"""Most points of a grid refined for a selection whose body is narrow (see :func:`refined`)."""
+
+MIN_CELLS = 16
+"""Grid steps wanted below a selection's VaR 95% (or VaR 99% when VaR 95% is 0)."""
+
+THREADED_LINKS = 1000
+"""Links (summed over the cases) from which :func:`exact_many` uses threads: below, its many
+small transforms hold the GIL longer than they compute, and one thread is faster."""
+
+TAIL_Z = 9.0
+"""A lognormal severity's masses stop at ``exp(mu + TAIL_Z sigma)`` (survival 1e-19); what
+lies beyond (nothing a double can hold next to 1) goes to the last point."""
+
+TAIL_SDS = 12.0
+"""The support covered: up to mean + TAIL_SDS standard deviations of the annual loss, and at
+least the 99.99th percentile of the largest single event."""
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """Probabilities ``pmf`` of the annual loss on the grid ``k * h`` [currency/yr]."""
+
+    h: float
+    pmf: np.ndarray
+    resolved: bool = True  # False: the grid is coarse next to the selection's body (see refined)
+
+    @property
+    def grid(self) -> np.ndarray:
+        return np.arange(len(self.pmf)) * self.h
+
+    def stats(self) -> Stats:
+        x, p = self.grid, self.pmf
+        mean = float(x @ p)
+        std = math.sqrt(max(float((x * x) @ p) - mean * mean, 0.0))
+        cdf = np.cumsum(p)
+        var95, var99 = (self.quantile(q, cdf) for q in (0.95, 0.99))
+        tvar95, tvar99 = (v + self._excess(v) / (1 - q) for v, q in ((var95, 0.95), (var99, 0.99)))
+        return Stats(mean=mean, se=0.0, std=std, var95=var95, var99=var99, tvar95=tvar95, tvar99=tvar99)
+
+    # The mass at a grid point k > 0 stands for the losses rounded to it, in
+    # ((k - 1/2) h, (k + 1/2) h]; quantiles and tail means spread it evenly over that cell (the
+    # mass at 0 stays an atom: no loss at all), which makes their discretisation error much
+    # smaller than a grid step when a selection's body spans only a few cells.
+
+    def quantile(self, q: float, cdf: np.ndarray | None = None) -> float:
+        """The ``q`` quantile [currency/yr]."""
+        cdf = np.cumsum(self.pmf) if cdf is None else cdf
+        k = min(int(np.searchsorted(cdf, q - 1e-12)), len(cdf) - 1)
+        if k == 0 or self.pmf[k] <= 0.0:
+            return float(k * self.h)
+        inside = min(max((q - cdf[k - 1]) / self.pmf[k], 0.0), 1.0)
+        return float((k - 0.5 + inside) * self.h)
+
+    def _excess(self, v: float) -> float:
+        """E[(S - v)+] with the masses spread over their cells [currency/yr]."""
+        h, p = self.h, self.pmf
+        k = math.floor(v / h + 0.5)  # the cell holding v
+        above = np.arange(k + 1, len(p)) * h - v
+        cell = 0.0
+        if 0 < k < len(p):
+            cell = p[k] * max((k + 0.5) * h - v, 0.0) ** 2 / (2 * h)
+        return float(above @ p[k + 1:]) + cell
+
+    def exceedance(self) -> list[dict]:
+        cdf = np.cumsum(self.pmf)
+        rows = [{"probability": float(1.0 - self.pmf[0]), "return_period": None, "loss": 0.0}]
+        rows += [{"probability": 1.0 / t, "return_period": t, "loss": self.quantile(1.0 - 1.0 / t, cdf)}
+                 for t in RETURN_PERIODS]
+        return rows
+
+
+@lru_cache(maxsize=8)
+def _log_points(n: int) -> np.ndarray:
+    """``log(k)`` for ``1 <= k < n``: the log of the grid points in units of ``h``."""
+    return np.log(np.arange(1, n))
+
+
+def _lognormal_masses(mu: float, sigma: float, scale: float, cap: float, h: float, n: int) -> np.ndarray:
+    """Masses at ``k * h`` of ``Y = min(scale * LogNormal(mu, sigma), cap)``, which keep its mean.
+
+    Each value of ``Y`` between two grid points is shared between them in proportion to its
+    distance (the mass at ``k`` is ``E[(1 - |Y / h - k|)+]``), so that the mean of the masses is
+    ``E[Y]`` exactly (for a cap on the grid); rounding to the nearest point instead biases the
+    mean of a skewed severity by up to half a step. The cap is rounded to the nearest point.
+    """
+    out = np.zeros(n)
+    if scale <= 0:
+        out[0] = 1.0
+        return out
+    top = min(round(cap / h), n - 1) if math.isfinite(cap) else n - 1
+    # beyond mu + TAIL_Z sigma the lognormal has no mass worth a double: stop the grid there
+    top = min(top, math.ceil(math.exp(min(mu + TAIL_Z * sigma, 700.0)) * scale / h))
+    if top == 0:
+        out[0] = 1.0
+        return out
+    # z at the points h, 2h, ..., top * h; all mass beyond the cap goes to the cap
+    z = _log_points(n)[:top] + (math.log(h / scale) - mu)
+    z /= sigma
+    prob = _cell_differences(z)  # P((k - 1) h < X <= k h), k = 1..top
+    first = _cell_differences(z - sigma)  # E[X; cell] / E[X]
+    first *= math.exp(mu + 0.5 * sigma**2) * scale / h  # E[X / h; cell]
+    k = np.arange(1, top + 1)
+    out[1:top + 1] = first - (k - 1) * prob  # from the cell below each point
+    out[:top] += k * prob - first  # from the cell above each point j = k - 1: E[(j + 1) - X/h; cell k]
+    out[top] += special.ndtr(-z[-1])  # P(X > top h)
+    np.clip(out, 0.0, None, out=out)
+    return out
+
+
+def _cell_differences(z: np.ndarray) -> np.ndarray:
+    """``ndtr(z[k]) - ndtr(z[k - 1])`` (with ``ndtr(z[-1]) = 0``) for increasing ``z``, to full
+    relative precision: from the survival function where ``z > 0``, so that the tiny masses of
+    a far tail are not differences of numbers next to 1 (whose rounding the moment-keeping
+    masses would multiply by the grid index). One ``ndtr`` call: ``ndtr(-|z|)`` is the cdf
+    where ``z <= 0`` and the survival function where ``z > 0``."""
+    c = special.ndtr(-np.abs(z))
+    prev = np.empty_like(c)
+    prev[0] = 0.0
+    prev[1:] = c[:-1]
+    out = c - prev  # both points at or below 0: cdf differences
+    upper = z > 0
+    out[upper] = prev[upper] - c[upper]  # both above 0: survival differences
+    cross = np.flatnonzero(upper[1:] & ~upper[:-1]) + 1  # the cell where z crosses 0
+    if upper[0]:
+        cross = np.concatenate([[0], cross])
+    out[cross] = 1.0 - c[cross] - prev[cross]
+    if upper[0]:  # z[-1] = -inf: the first cell holds everything below z[0]
+        out[0] = 1.0 - c[0]
+    return out
+
+
+def _component_masses(dist: LogNormal | Uniform, scale: float, h: float, n: int) -> np.ndarray:
+    if isinstance(dist, LogNormal):
+        return _lognormal_masses(dist.mu, dist.sigma, scale, math.inf, h, n)
+    out = np.zeros(n)
+    lo, hi = dist.low * scale, dist.high * scale
+    if hi <= lo:
+        out[min(round(lo / h), n - 1)] = 1.0
+        return out
+    edges = np.clip((np.arange(n) + 0.5) * h, lo, hi)
+    cdf = (edges - lo) / (hi - lo)
+    out[0] = cdf[0]
+    out[1:] = np.diff(cdf)
+    out[-1] += 1.0 - cdf[-1]
+    return out
+
+
+class Aggregator:
+    """Exact distributions of sums of a portfolio's parts under one control configuration.
+
+    Each sum gets its own grid, fitted to its own size, so that a small site is resolved as
+    finely as the whole company.
+    """
+
+    def __init__(self, portfolio: Portfolio, config: Config):
+        self.p, self.c = portfolio, config
+        lk = portfolio.links
+        self.rate = lk.local_rate.copy()  # marginal event rate per link, common shocks included
+        for g in portfolio.groups:
+            for j, links in enumerate(g.site_links):
+                self.rate[links] += g.rate * g.footprint[j]
+
+    # ----------------------------------------------------------------- grid
+    def _event_moments(self, link: int) -> tuple[float, float, float]:
+        """Mean, second moment and a high quantile of one event's loss (before insurance)."""
+        lk, c = self.p.links, self.c
+        mult = lk.sev_mult[link]
+        a = lk.a_scale[link] * c.sev_a[link] * mult
+        b = lk.b_scale[link] * lk.has_down[link] * c.sev_b[link] * mult
+        ma, sa, mb, sb = lk.mu_a[link], lk.s_a[link], lk.mu_b[link], lk.s_b[link]
+        m1 = a * math.exp(ma + sa**2 / 2) + b * math.exp(mb + sb**2 / 2)
+        m2 = (a * a * math.exp(2 * ma + 2 * sa**2) + b * b * math.exp(2 * mb + 2 * sb**2)
+              + 2 * a * b * math.exp(ma + mb + (sa**2 + sb**2) / 2))
+        cap = lk.a_cap[link] / max(lk.a_scale[link], 1e-300)
+        top = a * min(math.exp(ma + 3.72 * sa), cap) + b * min(math.exp(mb + 3.72 * sb), MAX_DOWNTIME_DAYS)
+        return m1, m2, top
+
+    def _step(self, links: np.ndarray, cost_members: dict[int, list[int]], n: int) -> float:
+        """Grid step for a sum: half the grid covers mean + TAIL_SDS x 2 sd, and 4 x the
+        99.99th percentile of its largest single event or component."""
+        mean, var, top = 0.0, 0.0, 0.0
+        for link in links:
+            m1, m2, q = self._event_moments(int(link))
+            mean += self.rate[link] * m1
+            var += self.rate[link] * m2
+            top = max(top, q)
+        for index, members in cost_members.items():
+            comp, factor = self.p.costs[index], self.c.cost_factor[index]
+            s = float(sum(comp.scale[j] * factor[j] for j in members))
+            d = comp.dist
+            if isinstance(d, LogNormal):
+                mean += s * d.mean()
+                var += s * s * math.exp(2 * d.mu + 2 * d.sigma**2)
+                top = max(top, s * math.exp(d.mu + 3.72 * d.sigma))
+            else:
+                mean += s * d.mean()
+                var += s * s * d.high**2
+                top = max(top, s * d.high)
+        # shared components and common shocks correlate the parts: widen generously
+        support = max(mean + TAIL_SDS * math.sqrt(max(var, 0.0)) * 2.0, top * 4.0, 1e-6)
+        return support / (n // 2)
+
+    # ----------------------------------------------------------------- transforms
+    def phi_link(self, link: int, h: float, n: int) -> np.ndarray:
+        """Transform of one event's loss on ``link`` after controls, on ``n`` points of step ``h``."""
+        lk, c = self.p.links, self.c
+        mult = lk.sev_mult[link]
+        a = lk.a_scale[link] * c.sev_a[link] * mult
+        cap = lk.a_cap[link] * c.sev_a[link] * mult
+        pmf = _lognormal_masses(lk.mu_a[link], lk.s_a[link], a, cap, h, n)
+        phi = None
+        if lk.has_down[link] and lk.b_scale[link] > 0:
+            b = lk.b_scale[link] * c.sev_b[link] * mult
+            down = _lognormal_masses(lk.mu_b[link], lk.s_b[link], b, MAX_DOWNTIME_DAYS * b, h, n)
+            phi = np.fft.rfft(pmf) * np.fft.rfft(down)  # damage + downtime: independent
+            if c.deductible.shape[1]:  # insurance needs the event's loss distribution itself
+                pmf = np.clip(np.fft.irfft(phi, n), 0.0, None)
+                pmf /= pmf.sum()
+                phi = None
+        if c.deductible.shape[1]:
+            x = np.arange(n) * h
+            recovered = np.zeros(n)
+            for j in range(c.deductible.shape[1]):
+                recovered += np.clip(x - c.deductible[link, j], 0.0, c.limit[link, j])
+            net = x - np.minimum(recovered, x)
+            pmf = np.bincount(np.minimum(np.rint(net / h).astype(np.int64), n - 1), weights=pmf,
+                              minlength=n)
+        if phi is None:
+            phi = np.fft.rfft(pmf)
+        keep = c.keep[link]
+        if keep < 1.0:  # a thinned-out event is a loss of 0, whose transform is 1
+            phi *= keep
+            phi += 1.0 - keep
+        return phi
+
+    def phi_cost(self, index: int, members: Sequence[int], h: float, n: int) -> np.ndarray:
+        """Transform of a recurring component restricted to ``members`` (one shared draw)."""
+        comp, factor = self.p.costs[index], self.c.cost_factor[index]
+        scale = float(sum(comp.scale[j] * factor[j] for j in members))
+        return np.fft.rfft(_component_masses(comp.dist, scale, h, n))
+
+    def distribution(self, link_mask: np.ndarray, cost_members: dict[int, list[int]],
+                     n: int = GRID_POINTS) -> Distribution:
+        """The annual loss of the links in ``link_mask`` and of the cost components' members
+        ``{component index: [positions in its scale]}``, on a grid of ``n`` points."""
+        links = np.flatnonzero(link_mask) if len(link_mask) else np.zeros(0, dtype=np.int64)
+        links = np.array([x for x in links if self.rate[x] > 0], dtype=np.int64)
+        members = {k: v for k, v in cost_members.items() if v}
+        h = self._step(links, members, n)
+        phi = {int(x): self.phi_link(int(x), h, n) for x in links}
+        log_phi = np.zeros(n // 2 + 1, dtype=complex)
+        lk = self.p.links
+        for link, f in phi.items():
+            if lk.local_rate[link] > 0:
+                log_phi += lk.local_rate[link] * (f - 1.0)
+        for g in self.p.groups:
+            per_event = np.ones(n // 2 + 1, dtype=complex)
+            touched = False
+            for j, site_links in enumerate(g.site_links):
+                chosen = [int(x) for x in site_links if int(x) in phi]
+                if not chosen:
+                    continue
+                touched = True
+                chi = np.ones(n // 2 + 1, dtype=complex)
+                for link in chosen:
+                    chi *= phi[link]
+                per_event *= 1.0 - g.footprint[j] + g.footprint[j] * chi
+            if touched:
+                log_phi += g.rate * (per_event - 1.0)
+        total = np.exp(log_phi)
+        for index, m in members.items():
+            total *= self.phi_cost(index, m, h, n)
+        pmf = np.clip(np.fft.irfft(total, n), 0.0, None)
+        return Distribution(h, pmf / pmf.sum())
+
+
+def body_scale(agg: Aggregator, dist: Distribution, members: dict[int, list[int]]) -> float:
+    """The scale a selection's results depend on [currency/yr]: its VaR 95%; where that is 0 on
+    the grid, the median of its largest recurring cost (a narrow cost that rounds to 0 on a
+    coarse grid leaves VaR 95% at 0; its median still shows the scale), else its VaR 99%."""
+    st = dist.stats()
+    if st.var95 > 0:
+        return st.var95
+    medians = []
+    for index, m in members.items():
+        comp, factor = agg.p.costs[index], agg.c.cost_factor[index]
+        s = float(sum(comp.scale[j] * factor[j] for j in m))
+        d = comp.dist
+        medians.append(s * (math.exp(d.mu) if isinstance(d, LogNormal) else 0.5 * (d.low + d.high)))
+    return max(medians) if medians and max(medians) > 0 else st.var99
+
+
+def refined(agg: Aggregator, link_mask: np.ndarray, members: dict[int, list[int]], n: int) -> Distribution:
+    """``agg.distribution`` on ``n`` points, on more (up to :data:`MAX_POINTS`) where the
+    selection's :func:`body_scale` spans fewer than :data:`MIN_CELLS` grid steps: a narrow body
+    next to a rare, much larger event (a site's cooling cost beside a rare flood) needs it. A
+    distribution still coarser than that at :data:`MAX_POINTS` is marked ``resolved=False``."""
+    used = {k: v for k, v in members.items() if v}
+    dist = agg.distribution(link_mask, used, n)
+    while True:
+        body = body_scale(agg, dist, used)
+        if body <= 0 or body >= MIN_CELLS * dist.h:
+            return dist
+        if n >= MAX_POINTS:
+            return Distribution(dist.h, dist.pmf, resolved=False)
+        n = min(MAX_POINTS, n * 2 ** math.ceil(math.log2(MIN_CELLS * dist.h / body)))
+        dist = agg.distribution(link_mask, used, n)
+
+
+Job = tuple[str, str, Callable[[], Distribution]]
+
+
+def exact_lines(portfolio: Portfolio, config: Config,
+                workers: int = 1) -> dict[str, dict[str, Distribution]]:
+    """Distributions of the total, each risk, each category and each site (risks only).
+
+    ``workers`` threads compute the distributions in parallel (numpy's FFT and scipy's ``ndtr``
+    release the GIL); the results do not depend on it."""
+    return exact_many([(portfolio, config)], workers)[0]
+
+
+def exact_many(cases: Sequence[tuple[Portfolio, Config]],
+               workers: int = 1) -> list[dict[str, dict[str, Distribution]]]:
+    """:func:`exact_lines` of several (portfolio, configuration) pairs, all their
+    distributions on one pool of ``workers`` threads (the totals, the largest, first) when the
+    cases hold at least :data:`THREADED_LINKS` links."""
+    jobs = [_jobs(portfolio, config) for portfolio, config in cases]
+    flat = [job for case in jobs for job in case]
+    order = sorted(range(len(flat)), key=lambda i: flat[i][0] != "total")
+    if workers > 1 and sum(len(p.links) for p, _ in cases) >= THREADED_LINKS:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            done = dict(zip(order, pool.map(lambda i: flat[i][2](), order), strict=True))
+    else:
+        done = {i: flat[i][2]() for i in order}
+    out, i = [], 0
+    for case in jobs:
+        lines: dict[str, dict[str, Distribution]] = {"total": {}, "risk": {}, "category": {}, "site": {}}
+        for level, key, _ in case:
+            lines[level][key] = done[i]
+            i += 1
+        out.append(lines)
+    return out
+
+
+def _jobs(portfolio: Portfolio, config: Config) -> list[Job]:
+    """One job per distribution of :func:`exact_lines`: ``(level, key, compute)``."""
+    agg = Aggregator(portfolio, config)
+    lk = portfolio.links
+    n_sites = len(portfolio.site_ids)
+    loss_risk = ~portfolio.is_opportunity
+
+    def select(risk_ok: np.ndarray, site: int | None = None, n: int = BREAKDOWN_POINTS) -> Distribution:
+        link_mask = risk_ok[lk.risk] if len(lk) else np.zeros(0, dtype=bool)
+        if site is not None:
+            link_mask = link_mask & (np.where(lk.site < 0, n_sites, lk.site) == site)
+        members = {
+            index: [j for j, s in enumerate(comp.sites) if site is None or (s if s >= 0 else n_sites) == site]
+            for index, comp in enumerate(portfolio.costs) if risk_ok[comp.risk]
+        }
+        return refined(agg, link_mask, members, n)
+
+    n_risks = len(portfolio.risk_ids)
+    cats = np.array(portfolio.categories)
+    jobs: list[Job] = [("total", "total", lambda: select(loss_risk, n=GRID_POINTS))]
+    jobs += [("risk", portfolio.risk_ids[r], lambda r=r: select(np.arange(n_risks) == r))
+             for r in range(n_risks)]
+    jobs += [("category", cat, lambda cat=cat: select((cats == cat) & loss_risk))
+             for cat in sorted({c for c, o in zip(portfolio.categories, portfolio.is_opportunity,
+                                                  strict=True) if not o})]
+    jobs += [("site", sid, lambda j=j: select(loss_risk, site=j))
+             for j, sid in enumerate([*portfolio.site_ids, "company"])]
+    return jobs
+
+
+def closed_form_mean(portfolio: Portfolio, config: Config) -> float:
+    """Expected annual loss of all risks without caps or insurance (a check on the grid)."""
+    lk = portfolio.links
+    rate = lk.local_rate.copy()
+    for g in portfolio.groups:
+        for j, links in enumerate(g.site_links):
+            rate[links] += g.rate * g.footprint[j]
+    loss = ~portfolio.is_opportunity[lk.risk]
+    mean_a = lk.a_scale * config.sev_a * np.exp(lk.mu_a + lk.s_a**2 / 2)
+    mean_b = lk.b_scale * lk.has_down * config.sev_b * np.exp(lk.mu_b + lk.s_b**2 / 2)
+    events = float(np.sum((rate * config.keep * lk.sev_mult * (mean_a + mean_b))[loss]))
+    costs = sum(float(np.sum(comp.scale * factor)) * comp.dist.mean()
+                for comp, factor in zip(portfolio.costs, config.cost_factor, strict=True)
+                if not portfolio.is_opportunity[comp.risk])
+    return events + costs
+
+

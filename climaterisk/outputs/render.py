@@ -1,0 +1,361 @@
+"""Turn results into text: terminal tables, Markdown, CSV and JSON. No computation here."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from tabulate import tabulate
+
+from climaterisk.analysis.graph import Gap
+from climaterisk.analysis.results import Assessment, HorizonResult, Line
+from climaterisk.errors import Problem
+from climaterisk.register import Register
+from climaterisk.scenarios import Scenario
+
+if TYPE_CHECKING:  # pandas is imported when a frame is made: it costs a quarter second
+    import pandas as pd
+
+MEASURES = ("mean", "se", "std", "var95", "var99", "tvar95", "tvar99")
+
+
+def money(x: float) -> str:
+    """Whole currency units with thousands separators: ``1234567.8 -> '1,234,568'``."""
+    return f"{x:,.0f}" if math.isfinite(x) else str(x)
+
+
+def _label(h: HorizonResult) -> str:
+    return f"{h.year} ({h.label} term)" if h.label else str(h.year)
+
+
+def short(text: str, width: int = 44) -> str:
+    """``text`` cut to ``width`` characters with an ellipsis."""
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def _rows(lines: Iterable[Line], with_category: bool = True, width: int = 44) -> list[list[str]]:
+    rows = []
+    for line in lines:
+        row = [line.id, short(line.title, width)]
+        if with_category:
+            row.append(line.category)
+        row += [money(line.inherent.mean), money(line.residual.mean),
+                money(line.inherent.var99), money(line.residual.var99)]
+        rows.append(row)
+    return rows
+
+
+def assessment_text(result: Assessment, markdown: bool = False) -> str:
+    """The assessment as terminal tables (or Markdown): a row per risk, per horizon."""
+    fmt = "github" if markdown else "simple"
+    reg, sc, cur = result.register, result.scenario, result.register.currency
+    head = "## " if markdown else ""
+    out = [
+        f"{'# ' if markdown else ''}Climate risk assessment: {reg.organisation} "
+        f"(register {reg.id}, as of {reg.as_of.isoformat()})",
+        "",
+        f"Scenario {sc.id}: {sc.name}; transition narrative: {', '.join(sc.ngfs)}.",
+        (f"{result.trials:,} trials, seed {result.seed}. " if result.manifest.get("method") != "fft"
+         else "Exact distributions (discretisation and FFT), no sampling. ")
+        + f"Money columns: annual loss in {cur} per year. "
+        "EAL = expected annual loss; VaR 99% = annual loss exceeded once in 100 years; "
+        "inherent = without controls, residual = with the controls in force that year.",
+    ]
+    money_cols = ["EAL inherent", "EAL residual", "VaR 99% inherent", "VaR 99% residual"]
+    for h in result.horizons:
+        out += ["", f"{head}Horizon {_label(h)}", ""]
+        width = 200 if markdown else 44
+        rows = _rows(h.by_risk, width=width)
+        rows.append(["", "Total", "", *_rows([h.total], with_category=False)[0][2:]])
+        out.append(tabulate(rows, headers=["risk", "title", "category", *money_cols],
+                            tablefmt=fmt, colalign=("left", "left", "left", *["right"] * 4)))
+        rse = h.total.residual.se / h.total.residual.mean if h.total.residual.mean else 0.0
+        if result.manifest.get("method") != "fft":
+            out += ["", f"Standard error of total residual EAL: {money(h.total.residual.se)} "
+                        f"({rse:.2%} of the mean)."]
+        coarse = [x.split(" ", 1)[1] for x in result.manifest.get("exact_unresolved", [])
+                  if x.startswith(f"{h.year} ")]
+        if coarse:
+            out += ["", "Warning: the exact method could not resolve the narrow body of "
+                        f"{', '.join(coarse)} next to much larger rare losses; its VaR and TVaR "
+                        "there are approximate. Use the Monte Carlo method (the default) for them."]
+        if h.opportunities:
+            out += ["", f"Opportunities in {h.year}: expected annual benefit ({cur}/yr)", ""]
+            opp = [[o.id, short(o.title, width), o.category, money(o.inherent.mean)]
+                   for o in h.opportunities]
+            out.append(tabulate(opp, headers=["opportunity", "title", "category",
+                                              f"expected benefit ({cur})"],
+                                tablefmt=fmt, colalign=("left", "left", "left", "right")))
+    return "\n".join(out) + "\n"
+
+
+def assessment_frame(result: Assessment) -> pd.DataFrame:
+    """Long table: one row per (year, level, id, basis) with every measure [currency/yr]."""
+    import pandas as pd
+
+    records = []
+    for h in result.horizons:
+        groups = [("total", [h.total]), ("risk", h.by_risk), ("category", h.by_category),
+                  ("site", h.by_site), ("opportunity", h.opportunities)]
+        for level, lines in groups:
+            for line in lines:
+                for basis in ("inherent", "residual"):
+                    stats = getattr(line, basis)
+                    records.append({
+                        "scenario": result.scenario.id, "year": h.year, "level": level,
+                        "id": line.id, "title": line.title, "category": line.category,
+                        "basis": basis, **{m: getattr(stats, m) for m in MEASURES},
+                    })
+    return pd.DataFrame.from_records(records)
+
+
+def assessment_csv(result: Assessment) -> str:
+    return assessment_frame(result).to_csv(index=False, float_format="%.2f")
+
+
+def to_json(data: dict) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def problems_text(problems: Iterable[Problem]) -> str:
+    """One line per problem."""
+    return "\n".join(f"error: {p}" for p in problems)
+
+
+def scenarios_text(scenarios: list[Scenario], years: list[int]) -> str:
+    """Each scenario with its drivers and hazard multipliers at ``years``."""
+    out = []
+    for sc in scenarios:
+        out += [f"{sc.id}: {sc.name}", f"  CMIP6 {sc.cmip6}; transition: {', '.join(sc.ngfs)}",
+                f"  aliases: {', '.join(sc.aliases) or '-'}; years {sc.years[0]}-{sc.years[1]}; "
+                f"file {sc.path}", ""]
+        rows = []
+        for name, series in sc.drivers.items():
+            rows.append([name, series.unit, *_values(series, years)])
+        for hazard, aspects in sc.hazards.items():
+            for aspect, series in aspects.items():
+                rows.append([f"{hazard} {aspect}", series.unit, *_values(series, years)])
+        out.append(tabulate(rows, headers=["driver", "unit", *map(str, years)], tablefmt="simple"))
+        out.append("")
+    return "\n".join(out)
+
+
+def _values(series, years: list[int]) -> list[str]:
+    cells = []
+    for y in years:
+        if series.years[0] <= y <= series.years[-1]:
+            cells.append(f"{series.at(y):.3g}")
+        else:
+            cells.append("-")
+    return cells
+
+
+# --------------------------------------------------------------------------- register and graph
+
+
+def _date(d) -> str:  # type: ignore[no-untyped-def]
+    return d.isoformat() if d else "never"
+
+
+def register_text(register: Register, markdown: bool = False) -> str:
+    """The register as the committee knows it: risks with impact and controls; sites; controls."""
+    fmt = "github" if markdown else "grid"
+    head = "## " if markdown else ""
+    widths = None if markdown else [16, 22, 48, 44]
+    rows = []
+    for risk in sorted(register.risks, key=lambda r: (r.category, r.id)):
+        controls = "; ".join(f"{c} {register.control(c).title}" for c in risk.control_ids)
+        rows.append([risk.category.replace("_", " "), f"{risk.id} {risk.title}",
+                     " ".join(risk.narrative.split()), controls or "(none)"])
+    out = [f"{'# ' if markdown else ''}Climate risk register: {register.organisation} "
+           f"({register.id}, as of {register.as_of.isoformat()})", "",
+           f"{head}Risks", "",
+           tabulate(rows, headers=["category", "risk", "impact", "controls"], tablefmt=fmt,
+                    maxcolwidths=widths)]
+    cur = register.currency
+    site_rows = []
+    for s in sorted(register.sites, key=lambda s: s.id):
+        cert = f"until {s.iso_valid_until.isoformat()}" if s.iso_certified and s.iso_valid_until else "no"
+        hazards = ", ".join(f"{k} {v:g}/yr" for k, v in sorted(s.hazards.items())) or "-"
+        site_rows.append([s.id, short(s.name, 40), s.kind, s.region, money(s.replacement_value),
+                          money(s.interruption_cost_per_day), cert, hazards])
+    out += ["", f"{head}Sites", "", tabulate(
+        site_rows, headers=["site", "name", "kind", "region", f"value ({cur})",
+                            f"outage cost ({cur}/day)", "ISO 22301", "local hazard rates"],
+        tablefmt="github" if markdown else "simple")]
+    mitigates = {c.id: [r.id for r in register.risks if c.id in r.control_ids] for c in register.controls}
+    ctrl_rows = []
+    for c in sorted(register.controls, key=lambda c: (len(c.id), c.id)):
+        status = f"{c.status} {c.effective_year}" if c.status == "planned" else c.status
+        ctrl_rows.append([c.id, short(c.title, 44), c.type, status, ", ".join(mitigates[c.id]) or "-",
+                          ", ".join(c.clauses) or "-", c.owner or "-", _date(c.last_tested)])
+    out += ["", f"{head}Controls", "", tabulate(
+        ctrl_rows, headers=["control", "title", "type", "status", "risks", "ISO 22301", "owner",
+                            "last tested"], tablefmt="github" if markdown else "simple")]
+    return "\n".join(out) + "\n"
+
+
+def gaps_text(gaps: list[Gap], register: Register, markdown: bool = False) -> str:
+    fmt = "github" if markdown else "simple"
+    title = (f"Gaps in register {register.id} as of {register.as_of.isoformat()}: "
+             f"{len(gaps)} finding(s)")
+    if not gaps:
+        return title + "\n"
+    rows = [[g.rule, g.entity, g.reason] for g in gaps]
+    return title + "\n\n" + tabulate(rows, headers=["rule", "where", "reason"], tablefmt=fmt,
+                                     maxcolwidths=None if markdown else [28, 26, 90]) + "\n"
+
+
+# --------------------------------------------------------------------------- controls and coverage
+
+
+def controls_text(result: Assessment, markdown: bool = False) -> str:
+    """Each control's benefit per horizon, ranked, with the single points of failure."""
+    fmt = "github" if markdown else "simple"
+    cur = result.register.currency
+    last = result.horizons[-1].year
+    data = result.controls_dict()
+    order = next(r for r in data["by_year"] if r["year"] == last)["ranking"]
+    by_id = {c.id: c for c in result.controls or []}
+    headers = ["control", "title", "type", "links"]
+    for h in result.horizons:
+        headers += [f"EAL benefit {h.year}", f"± s.e. {h.year}", f"VaR 99% benefit {h.year}"]
+    headers.append("return on cost")
+    rows = []
+    for cid in order:
+        c = by_id[cid]
+        row = [c.id, short(c.title, 36), c.type, c.links]
+        for b in c.benefits:
+            row += [money(b.eal), money(b.eal_se), money(b.var99)]
+        roi = c.benefits[-1].roi
+        row.append("-" if roi is None else f"{roi:+.0%}")
+        rows.append(row)
+    out = [f"Control benefits under {result.scenario.id} ({result.trials:,} trials, seed {result.seed}); "
+           f"{cur} per year, residual loss without the control minus with all controls, ranked by "
+           f"EAL benefit in {last}.", "",
+           tabulate(rows, headers=headers, tablefmt=fmt)]
+    for r in data["by_year"]:
+        spf = r["single_points_of_failure"]
+        out += ["", f"Single points of failure in {r['year']}: largest VaR 99% increase if removed: "
+                f"{', '.join(spf['largest_var99_increase_if_removed']) or '-'}; most risk-site links "
+                f"covered: {', '.join(spf['most_links_covered']) or '-'}."]
+    return "\n".join(out) + "\n"
+
+
+def _pct(x: dict | None) -> str:
+    if x is None:
+        return "-"
+    return f"{x['value']:.1%} ± {x['se']:.1%}"
+
+
+def coverage_text(result: Assessment, markdown: bool = False) -> str:
+    """Certification, clause and simulated exposure coverage of ISO 22301."""
+    fmt = "github" if markdown else "simple"
+    head = "## " if markdown else ""
+    iso = result.iso22301()
+    reg = result.register
+    out = [f"{'# ' if markdown else ''}ISO 22301 coverage: {reg.organisation} ({reg.id}) under "
+           f"{result.scenario.id}", "",
+           f"Renewal assumption: {iso['renewal_assumption'] or iso['renewal']} "
+           f"(certificate cycle {iso['certification_cycle_years']:g} years).", "",
+           f"{head}Certification by site kind", ""]
+    periods = [("as of " + iso["certification"]["as_of"]["date"], iso["certification"]["as_of"])]
+    periods += [(str(x["year"]), x) for x in iso["certification"]["by_year"]]
+    rows = []
+    for label, period in periods:
+        for r in period["by_site_kind"]:
+            rows.append([label, r["site_kind"], f"{r['certified']} of {r['sites']}",
+                         f"{r['share_by_count']:.1%}", f"{r['share_by_value']:.1%}"])
+    out.append(tabulate(rows, headers=["when", "site kind", "certified", "share by count",
+                                       "share by value"], tablefmt=fmt))
+    for clauses in iso["clauses"]:
+        out += ["", f"{head}Clause-8 evidence by risk in {clauses['year']} "
+                "(site kinds covered / all site kinds)", ""]
+        ids = [c["id"] for c in clauses["clauses"]]
+        rows = []
+        for m in clauses["matrix"]:
+            n = len(m["site_kinds"])
+            cells = [f"{len(m['clauses'][c]['covered_kinds'])}/{n}" for c in ids]
+            rows.append([m["risk"], short(m["title"], 34), *cells])
+        out.append(tabulate(rows, headers=["risk", "title", *ids], tablefmt=fmt))
+        out.append(f"{len(clauses['gaps'])} gap(s); clauses: " + "; ".join(
+            f"{c['id']} {c['title']}" for c in clauses["clauses"]))
+    for exp in iso["exposure"]:
+        out += ["", f"{head}Simulated exposure coverage in {exp['year']} (± standard error)", ""]
+        measures = [
+            ("disruptive events on certified sites", "events_on_certified_share"),
+            ("downtime days on certified sites", "downtime_on_certified_share"),
+            ("acute losses on certified sites", "loss_on_certified_share"),
+            ("P(≥1 disruptive event at an uncertified site) per year", "p_event_at_uncertified_site"),
+            ("P(an outage longer than its site's RTO) per year", "p_downtime_exceeds_rto"),
+            ("P(an outage longer than its site's MTPD) per year", "p_downtime_exceeds_mtpd"),
+        ]
+        rows = [[label, _pct(exp["inherent"][key]), _pct(exp["residual"][key])]
+                for label, key in measures]
+        out.append(tabulate(rows, headers=["measure", "inherent", "residual"], tablefmt=fmt))
+    return "\n".join(out) + "\n"
+
+
+# --------------------------------------------------------------------------- history and review
+
+
+def history_text(snapshots: list, markdown: bool = False) -> str:  # list[Snapshot]
+    if not snapshots:
+        return "No snapshots in this store yet: record one with climaterisk snapshot --quarter YYYYQn\n"
+    rows = [[s.quarter, s.revision, s.created_utc, s.register_id, s.register_sha256[:12], s.scenario_id,
+             s.headline_year or "-", money(s.residual_eal) if s.residual_eal is not None else "-",
+             money(s.residual_var99) if s.residual_var99 is not None else "-"] for s in snapshots]
+    return tabulate(rows, headers=["quarter", "rev", "recorded (UTC)", "register", "register hash",
+                                   "scenario", "year", "residual EAL", "residual VaR 99%"],
+                    tablefmt="github" if markdown else "simple") + "\n"
+
+
+def _value(v: object) -> str:
+    text = "(none)" if v is None else str(v)
+    return short(" ".join(text.split()), 60)
+
+
+def review_text(pack: dict, currency: str, markdown: bool = False) -> str:
+    fmt = "github" if markdown else "simple"
+    head = "## " if markdown else ""
+    cur, ago = pack["current"], pack["against"]
+    label = (lambda x: f"{x['quarter']} rev {x['revision']} ({x['scenario']})") if "quarter" in cur else (
+        lambda x: f"{x['register']} ({x['scenario']})")
+    out = [f"{'# ' if markdown else ''}Quarterly review of register {pack['register']}: "
+           f"{label(cur)} against {label(ago)}", ""]
+    out += [f"{head}Register changes ({len(pack['changes'])})", ""]
+    rows = []
+    for ch in pack["changes"]:
+        if ch["change"] != "changed":
+            rows.append([ch["section"], ch["id"] or "(metadata)", ch["change"], "", "", ""])
+        for f in ch["fields"]:
+            rows.append([ch["section"], ch["id"] or "(metadata)", "changed", f["field"], _value(f["old"]),
+                         _value(f["new"])])
+    out.append(tabulate(rows, headers=["section", "id", "change", "field", "old", "new"], tablefmt=fmt)
+               if rows else "No change to the register.")
+    out += ["", f"{head}Movement of residual loss ({currency} per year)", ""]
+    rows = [[m["year"], m["id"], short(m["title"], 36), money(m["eal_before"]), money(m["eal_after"]),
+             f"{m['eal_change']:+,.0f}", money(2 * m["eal_change_se"]),
+             "yes" if m["significant"] else "no", money(m["var99_before"]), money(m["var99_after"])]
+            for m in pack["movements"]]
+    out.append(tabulate(rows, headers=["year", "id", "title", "EAL before", "EAL now", "change",
+                                       "2 x s.e.", "beyond noise", "VaR 99% before", "VaR 99% now"],
+                        tablefmt=fmt))
+    out += ["", f"{head}Why the total moved (the parts add up to the change)", ""]
+    rows = [[a["year"], f"{a['total_change']:+,.0f}", f"{a['register']:+,.0f}", f"{a['scenario']:+,.0f}",
+             f"{a['sampling_noise']:+,.0f}"] for a in pack["attribution"] if a["id"] == "total"]
+    out.append(tabulate(rows, headers=["year", "change", "register changes", "scenario changes",
+                                       "sampling noise"], tablefmt=fmt))
+    out += ["", f"Top movers: {', '.join(pack['top_movers']) or '-'}."]
+    if pack["rating_changes"]:
+        out.append("Rating changes: " + "; ".join(
+            f"{r['id']} {r['field'].split('.')[-1]} {r['old']} -> {r['new']}"
+            for r in pack["rating_changes"]))
+    out += ["", f"{head}Controls overdue", ""]
+    out += [f"- {g['entity']}: {g['reason']}" for g in pack["overdue_controls"]] or ["None."]
+    out += ["", f"{head}Targets", ""]
+    out.append(tabulate([[t["id"], short(t["title"], 50), t["status"]] for t in pack["targets"]],
+                        headers=["target", "title", "status"], tablefmt=fmt))
+    return "\n".join(out) + "\n"

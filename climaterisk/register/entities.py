@@ -1,0 +1,235 @@
+"""The register's entities: the frozen dataclasses a validated register folder is built into.
+
+Sites and regions, risks and opportunities with their quantitative components (models),
+controls, metrics and targets, and :class:`Register`, which holds them all. Money is in the
+register's currency, rates are per year and fractions are 0-1. :mod:`climaterisk.register`
+builds these from a register folder and re-exports them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from climaterisk.register import schema
+from climaterisk.register.distributions import LogNormal, Uniform
+
+
+@dataclass(frozen=True)
+class CommonEvent:
+    """Regional events of one hazard that can strike several sites of a region in one year."""
+
+    hazard: str
+    rate: float  # [events/yr] regional events in the baseline year
+    footprint: float  # [fraction 0-1] chance one event strikes a given site of the region
+
+
+@dataclass(frozen=True)
+class Region:
+    id: str
+    name: str
+    common_events: tuple[CommonEvent, ...] = ()
+
+
+@dataclass(frozen=True)
+class Site:
+    id: str
+    name: str
+    kind: str
+    region: str
+    replacement_value: float  # [currency]
+    interruption_cost_per_day: float  # [currency/day]
+    electricity_mwh: float = 0.0  # [MWh/yr]
+    pue: float | None = None  # [-]
+    renewable_share: float = 0.0  # [fraction 0-1]
+    iso_certified: bool = False
+    iso_valid_until: dt.date | None = None
+    rto_days: float | None = None  # [days]
+    mtpd_days: float | None = None  # [days]
+    hazards: Mapping[str, float] = field(default_factory=dict)  # [events/yr] local rates
+    lat: float | None = None
+    lon: float | None = None
+
+
+@dataclass(frozen=True)
+class SiteEvent:
+    """Acute hazard events at sites: loss = damage x value + downtime x cost per day."""
+
+    hazard: str
+    damage: LogNormal  # [fraction of replacement value] per event
+    downtime: LogNormal | None  # [days] per event
+
+
+@dataclass(frozen=True)
+class EntityEvent:
+    """Company-level events with a money severity."""
+
+    rate: float  # [events/yr]
+    severity: LogNormal  # [currency] per event
+    rate_driver: str | None = None
+
+
+@dataclass(frozen=True)
+class CoolingEnergy:
+    """Extra cooling electricity: site MWh x sensitivity x local warming x price."""
+
+    sensitivity: LogNormal  # [fraction of site electricity per °C]
+
+
+@dataclass(frozen=True)
+class CarbonCost:
+    """Carbon-price exposure: emissions x exposed share x carbon price x fx."""
+
+    metrics: tuple[str, ...]
+    emissions_t: float  # [t CO2e/yr] sum of the named metrics
+    exposed_share: Uniform  # [fraction 0-1]
+
+
+@dataclass(frozen=True)
+class AnnualCost:
+    """A recurring cost (or benefit) scaled by a scenario driver."""
+
+    cost: LogNormal  # [currency/yr]
+    driver: str | None = None
+
+
+Model = SiteEvent | EntityEvent | CoolingEnergy | CarbonCost | AnnualCost
+
+
+@dataclass(frozen=True)
+class Risk:
+    """A risk (a loss) or an opportunity (a benefit) with its quantitative components."""
+
+    id: str
+    title: str
+    category: str
+    ifrs_s2_type: str
+    narrative: str
+    time_horizons: tuple[str, ...]
+    owner: str | None
+    site_ids: tuple[str, ...]
+    control_ids: tuple[str, ...]
+    models: tuple[Model, ...]
+    likelihood: int | None = None
+    impact: int | None = None
+    is_opportunity: bool = False
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Control:
+    id: str
+    title: str
+    type: str
+    status: str
+    description: str = ""
+    effective_year: int | None = None
+    retired_year: int | None = None
+    site_ids: tuple[str, ...] | None = None  # None: every site of the risks it mitigates
+    components: tuple[str, ...] | None = None  # model types acted on; None: all
+    frequency: float = 0.0  # [fraction] reduction of event frequency
+    severity: float = 0.0  # [fraction] reduction of loss per event / cost
+    downtime: float = 0.0  # [fraction] reduction of downtime days
+    deductible: float = 0.0  # [currency per event] transfer only
+    limit: float = 0.0  # [currency per event] transfer only
+    clauses: tuple[str, ...] = ()
+    owner: str | None = None
+    last_tested: dt.date | None = None
+    annual_cost: float | None = None  # [currency/yr]
+    source: str = ""
+    planned_on: dt.date | None = None  # date the control was decided
+
+    def in_force(self, year: int) -> bool:
+        """Whether the control acts in ``year``: implemented or planned from its effective year,
+        until its retirement year (a retired control with no year is not in force)."""
+        if self.status == "retired" and self.retired_year is None:
+            return False
+        if self.effective_year is not None and year < self.effective_year:
+            return False
+        return not (self.retired_year is not None and year >= self.retired_year)
+
+    def applies_to(self, site_id: str | None, component: str | None = None) -> bool:
+        """Whether the control acts at ``site_id`` (``None``: a company-level component) on a
+        component of type ``component`` (``None``: any). A control limited to some sites does
+        not act on company-level components."""
+        if component is not None and self.components is not None and component not in self.components:
+            return False
+        if self.site_ids is None:
+            return True
+        return site_id is not None and site_id in self.site_ids
+
+
+@dataclass(frozen=True)
+class Metric:
+    id: str
+    name: str
+    category: str
+    unit: str
+    year: int
+    value: float
+    scope: int | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    id: str
+    title: str
+    unit: str
+    baseline: tuple[int, float]
+    target: tuple[int, float]
+    latest: tuple[int, float] | None = None
+    metric: str | None = None
+    direction: str | None = None  # reduce_to, raise_to, at_most, at_least
+
+
+@dataclass(frozen=True)
+class Register:
+    """A validated register. Money is in ``currency``; rates per year; fractions 0-1."""
+
+    path: Path
+    id: str
+    organisation: str
+    currency: str
+    as_of: dt.date
+    baseline_year: int
+    horizons: Mapping[str, int]
+    reporting_period: tuple[dt.date, dt.date]
+    governance: str
+    risk_management: str
+    regions: tuple[Region, ...]
+    sites: tuple[Site, ...]
+    risks: tuple[Risk, ...]
+    opportunities: tuple[Risk, ...]
+    controls: tuple[Control, ...]
+    metrics: tuple[Metric, ...]
+    targets: tuple[Target, ...]
+    documents: tuple[Mapping[str, Any], ...] = ()
+    electricity_price: float | None = None  # [currency/MWh]
+    fx_usd: float | None = None  # [currency per USD]
+    certification_cycle_years: float = 3.0
+    renewal: str = "renew"  # ISO 22301 certificates: "renew" each cycle or "lapse" at expiry
+    disclosure: Mapping[str, Any] = field(default_factory=dict)  # IFRS S2 metrics inputs
+    renewal_assumption: str = ""
+    description: str = ""
+    provenance: tuple[schema.Provenance, ...] = ()
+    file_hashes: Mapping[str, str] = field(default_factory=dict)
+
+    def site(self, site_id: str) -> Site:
+        return next(s for s in self.sites if s.id == site_id)
+
+    def region(self, region_id: str) -> Region:
+        return next(r for r in self.regions if r.id == region_id)
+
+    def control(self, control_id: str) -> Control:
+        return next(c for c in self.controls if c.id == control_id)
+
+    def metric(self, metric_id: str) -> Metric:
+        return next(m for m in self.metrics if m.id == metric_id)
+
+    @property
+    def assumptions(self) -> list[schema.Provenance]:
+        """Inputs whose source is ``assumption: <basis>``."""
+        return [p for p in self.provenance if p.is_assumption]

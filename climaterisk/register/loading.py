@@ -1,0 +1,233 @@
+"""The register: validated, linked dataclasses built from a register folder.
+
+A register folder holds ``register.yaml`` (metadata), ``sites.yaml``, ``risks.yaml`` and,
+optionally, ``opportunities.yaml``, ``controls.yaml`` and ``metrics.yaml``. The format is
+described field by field in ``docs/register-format.md`` (generated from :mod:`schema`).
+
+This module finds a register folder, reads and validates its files (:func:`load_register`) and
+builds the entities. The entity dataclasses live in :mod:`climaterisk.register.entities` and the
+cross-file checks in :mod:`climaterisk.register.crosscheck`; the entities are re-exported here, so
+``from climaterisk.register import Register, Site, Control`` keeps working.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+from climaterisk.errors import Problem, RegisterError
+from climaterisk.io import FileProblemError, read_yaml, sha256_file, shipped_dir
+from climaterisk.register import schema
+from climaterisk.register.crosscheck import cross_check
+from climaterisk.register.distributions import LogNormal, Uniform
+from climaterisk.register.entities import (
+    AnnualCost,
+    CarbonCost,
+    CommonEvent,
+    Control,
+    CoolingEnergy,
+    EntityEvent,
+    Metric,
+    Model,
+    Region,
+    Register,
+    Risk,
+    Site,
+    SiteEvent,
+    Target,
+)
+
+__all__ = [
+    "DEFAULT_REGISTER", "REGISTER_FILES_ORDER", "AnnualCost", "CarbonCost", "CommonEvent", "Control",
+    "CoolingEnergy", "EntityEvent", "Metric", "Model", "Region", "Register", "Risk", "Site", "SiteEvent",
+    "Target", "load_register", "resolve_register_path", "shipped_registers",
+]
+
+DEFAULT_REGISTER = "kuaishou-2023"
+REGISTER_FILES_ORDER = tuple(schema.REGISTER_FILES)
+"""The files a register folder may hold, in reading order."""
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def resolve_register_path(path: str | Path | None) -> Path:
+    """A register folder: a path, or the name of a shipped register (default: kuaishou-2023)."""
+    if path is None:
+        return shipped_dir("registers") / DEFAULT_REGISTER
+    candidate = Path(path)
+    if not candidate.exists() and len(candidate.parts) == 1:
+        shipped = shipped_dir("registers") / candidate.name
+        if shipped.is_dir():
+            return shipped
+    return candidate
+
+
+def shipped_registers() -> list[str]:
+    """Names of the registers shipped with the package."""
+    folder = shipped_dir("registers")
+    return sorted(p.name for p in folder.iterdir() if (p / "register.yaml").is_file())
+
+
+def load_register(path: str | Path | None = None) -> Register:
+    """Read, validate and link a register folder; raise :class:`RegisterError` listing every
+    problem found (file, entry, field, value, expectation)."""
+    folder = resolve_register_path(path)
+    problems: list[Problem] = []
+    if not folder.exists():
+        shipped = shipped_registers() if len(folder.parts) == 1 else []
+        close = difflib.get_close_matches(folder.name, shipped, n=1)
+        hint = f" (did you mean the shipped register {close[0]!r}?)" if close else ""
+        raise RegisterError(Problem(str(folder), "", "", str(path), f"an existing register folder{hint}"))
+    if not folder.is_dir():
+        raise RegisterError(
+            Problem(str(folder), "", "", str(folder), "a register folder, but this is a file")
+        )
+    provenance: list[schema.Provenance] = []
+    data: dict[str, dict] = {}
+    hashes: dict[str, str] = {}
+    known = list(schema.REGISTER_FILES)
+    for child in sorted(folder.iterdir()):
+        if child.suffix in (".yaml", ".yml") and child.name not in known:
+            hint = difflib.get_close_matches(child.name, known, n=1)
+            problems.append(Problem(
+                str(child), "", "", child.name,
+                "one of the register files " + ", ".join(known)
+                + (f" (did you mean {hint[0]!r}?)" if hint else ""),
+            ))
+    for name, spec in schema.REGISTER_FILES.items():
+        file = folder / name
+        if not file.exists():
+            if name in schema.REQUIRED_FILES:
+                problems.append(Problem(str(file), "", "", None, "this file (it is required)"))
+            continue
+        try:
+            raw = read_yaml(file)
+        except FileProblemError as exc:
+            problems.append(exc.problem)
+            continue
+        hashes[name] = sha256_file(file)
+        if raw is None:
+            raw = {}
+        at = schema.At(str(file), problems=problems, provenance=provenance)
+        checked = spec.check(raw, at)
+        if checked is not schema.INVALID:
+            data[name] = checked
+    if problems:
+        raise RegisterError(problems)
+    cross_check(folder, data, provenance, problems)
+    if problems:
+        raise RegisterError(problems)
+    return _build(folder, data, provenance, hashes)
+
+
+def _interval(spec: dict) -> LogNormal:
+    return LogNormal.from_interval(spec["p5"], spec["p95"])
+
+
+def _build_model(spec: dict, metrics: dict[str, dict]) -> Model:
+    kind = spec["type"]
+    if kind == "site_event":
+        down = spec.get("downtime_days")
+        return SiteEvent(spec["hazard"], _interval(spec["damage"]), _interval(down) if down else None)
+    if kind == "entity_event":
+        return EntityEvent(spec["rate"], _interval(spec["severity"]), spec.get("rate_driver"))
+    if kind == "cooling_energy":
+        return CoolingEnergy(_interval(spec["sensitivity"]))
+    if kind == "carbon_cost":
+        ids = tuple(sorted(spec["emissions"]))  # sorted: the file's order must not matter
+        share = spec["exposed_share"]
+        return CarbonCost(ids, sum(metrics[i]["value"] for i in ids), Uniform(share["low"], share["high"]))
+    return AnnualCost(_interval(spec["cost"]), spec.get("driver"))
+
+
+def _point(spec: dict | None) -> tuple[int, float] | None:
+    return None if spec is None else (spec["year"], spec["value"])
+
+
+def _build(
+    folder: Path, data: dict[str, dict], provenance: list[schema.Provenance], hashes: dict[str, str]
+) -> Register:
+    meta = data["register.yaml"]
+    metrics_raw = data.get("metrics.yaml", {}).get("metrics", [])
+    by_metric = {m["id"]: m for m in metrics_raw}
+    regions = tuple(
+        Region(r["id"], r["name"], tuple(
+            CommonEvent(e["hazard"], e["rate"], e["footprint"]) for e in r.get("common_events", [])
+        ))
+        for r in data["sites.yaml"].get("regions", [])
+    )
+    sites = []
+    for s in data["sites.yaml"]["sites"]:
+        iso = s.get("iso22301") or {"certified": False, "valid_until": None}
+        loc = s.get("location") or {}
+        sites.append(Site(
+            id=s["id"], name=s["name"], kind=s["kind"], region=s["region"],
+            replacement_value=s["replacement_value"],
+            interruption_cost_per_day=s["interruption_cost_per_day"],
+            electricity_mwh=s.get("electricity_mwh", 0.0), pue=s.get("pue"),
+            renewable_share=s.get("renewable_share", 0.0),
+            iso_certified=iso["certified"], iso_valid_until=iso.get("valid_until"),
+            rto_days=s.get("rto_days"), mtpd_days=s.get("mtpd_days"),
+            hazards=dict(s.get("hazards", {})), lat=loc.get("lat"), lon=loc.get("lon"),
+        ))
+
+    def risk(item: dict, is_opp: bool) -> Risk:
+        rating = item.get("rating") or {}
+        return Risk(
+            id=item["id"], title=item["title"], category=item["category"],
+            ifrs_s2_type=item["ifrs_s2_type"],
+            narrative=item.get("description" if is_opp else "impact", ""),
+            time_horizons=tuple(item["time_horizons"]), owner=item.get("owner"),
+            site_ids=tuple(item["_site_ids"]), control_ids=tuple(item.get("controls", [])),
+            models=tuple(_build_model(m, by_metric) for m in item["models"]),
+            likelihood=rating.get("likelihood"), impact=rating.get("impact"),
+            is_opportunity=is_opp, source=item.get("source", ""),
+        )
+
+    controls = []
+    for c in data.get("controls.yaml", {}).get("controls", []):
+        eff = c.get("effect", {})
+        ids = c["_site_ids"]
+        controls.append(Control(
+            id=c["id"], title=c["title"], type=c["type"], status=c["status"],
+            description=c.get("description", ""), effective_year=c.get("effective_year"),
+            retired_year=c.get("retired_year"), site_ids=None if ids is None else tuple(ids),
+            components=tuple(c["components"]) if "components" in c else None,
+            frequency=eff.get("frequency", 0.0), severity=eff.get("severity", 0.0),
+            downtime=eff.get("downtime", 0.0), deductible=eff.get("deductible", 0.0),
+            limit=eff.get("limit", 0.0), clauses=tuple(c.get("iso22301_clauses", [])),
+            owner=c.get("owner"), last_tested=c.get("last_tested"),
+            annual_cost=c.get("annual_cost"), source=c.get("source", ""),
+            planned_on=c.get("planned_on"),
+        ))
+    params = meta.get("parameters", {})
+    iso = meta.get("iso22301", {})
+    return Register(
+        path=folder, id=meta["id"], organisation=meta["organisation"], currency=meta["currency"],
+        as_of=meta["as_of"], baseline_year=meta["baseline_year"], horizons=dict(meta["horizons"]),
+        reporting_period=(meta["reporting_period"]["start"], meta["reporting_period"]["end"]),
+        governance=meta["governance"], risk_management=meta["risk_management"],
+        regions=regions, sites=tuple(sites),
+        risks=tuple(risk(r, False) for r in data["risks.yaml"]["risks"]),
+        opportunities=tuple(
+            risk(o, True) for o in data.get("opportunities.yaml", {}).get("opportunities", [])
+        ),
+        controls=tuple(controls),
+        metrics=tuple(
+            Metric(m["id"], m["name"], m["category"], m["unit"], m["year"], m["value"], m.get("scope"))
+            for m in metrics_raw
+        ),
+        targets=tuple(
+            Target(t["id"], t["title"], t["unit"], _point(t["baseline"]), _point(t["target"]),
+                   _point(t.get("latest")), t.get("metric"), t.get("direction"))
+            for t in data.get("metrics.yaml", {}).get("targets", [])
+        ),
+        documents=tuple(meta.get("documents", [])),
+        electricity_price=params.get("electricity_price"), fx_usd=params.get("fx_usd"),
+        certification_cycle_years=iso.get("certification_cycle_years", 3.0),
+        renewal=iso.get("renewal", "renew"), disclosure=dict(meta.get("disclosure", {})),
+        renewal_assumption=iso.get("renewal_assumption", ""),
+        description=meta.get("description", ""),
+        provenance=tuple(provenance), file_hashes=hashes,
+    )

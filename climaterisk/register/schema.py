@@ -1,0 +1,401 @@
+"""Field specifications of the register and scenario formats.
+
+One declarative tree per file says, for every field, its type, unit, range and meaning. The
+same tree validates parsed YAML (reporting every problem at once), emits the JSON Schema that
+``climaterisk schema`` prints, and renders the field tables of ``docs/register-format.md``.
+
+This module holds the concrete trees: the enumerations of the formats, the site selector, the
+spec of each register file (:data:`REGISTER_FILES`) and of a scenario file (:data:`SCENARIO`),
+and the outputs built from them (:func:`json_schema`, :func:`markdown_reference`). The generic
+node types, the validation walk and :func:`field_rows` are in :mod:`climaterisk.register.fields` and are
+re-exported here, so ``schema.Obj``, ``schema.At`` and the like keep working.
+
+Validation turns ``{value: x, source: "..."}`` quantities into plain floats and records each
+one, with its source, as a provenance row for the reports.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from climaterisk.refdata import iso22301_clause_ids
+from climaterisk.register.fields import (
+    DATE_PATTERN,
+    ID_PATTERN,
+    INVALID,
+    MAX_MAGNITUDE,
+    SOURCE_PATTERN,
+    At,
+    Bool,
+    Date,
+    Enum,
+    F,
+    Id,
+    Interval,
+    ListOf,
+    MapOf,
+    Node,
+    Nullable,
+    Num,
+    Obj,
+    Provenance,
+    Quantity,
+    Str,
+    Tagged,
+    Uniform,
+    check_source,
+    field_rows,
+)
+
+__all__ = [
+    "CONTROL", "CONTROL_STATUSES", "CONTROL_TYPES", "DATE_PATTERN", "HORIZON_NAMES", "ID_PATTERN",
+    "IFRS_TYPES", "INVALID", "MAX_MAGNITUDE", "METRIC", "METRIC_CATEGORIES", "MODEL", "MODEL_TYPES",
+    "OPPORTUNITY", "OPPORTUNITY_CATEGORIES", "REGION", "REGISTER_FILES", "REGISTER_META", "REQUIRED_FILES",
+    "RISK", "RISK_CATEGORIES", "SCENARIO", "SERIES", "SITE", "SITE_KINDS", "SOURCE_PATTERN", "TARGET", "At",
+    "Bool", "Date", "Enum", "F", "Id", "Interval", "ListOf", "MapOf", "Node", "Nullable", "Num", "Obj",
+    "Provenance", "Quantity", "Selector", "Str", "Tagged", "Uniform", "check_source", "field_rows",
+    "json_schema", "markdown_reference",
+]
+
+# --------------------------------------------------------------------------- enums
+
+SITE_KINDS = ("self_built_dc", "leased_dc", "office", "other")
+RISK_CATEGORIES = (
+    "physical_acute", "physical_chronic", "policy_legal", "technology", "market", "reputation",
+)
+OPPORTUNITY_CATEGORIES = (
+    "resource_efficiency", "energy_source", "products_services", "markets", "resilience",
+)
+IFRS_TYPES = ("physical", "transition")
+HORIZON_NAMES = ("short", "medium", "long")
+CONTROL_TYPES = ("preventive", "detective", "corrective", "transfer")
+CONTROL_STATUSES = ("implemented", "planned", "retired")
+METRIC_CATEGORIES = ("ghg", "energy", "water", "waste", "workforce", "other")
+MODEL_TYPES = ("site_event", "entity_event", "cooling_energy", "carbon_cost", "annual_cost")
+
+
+# --------------------------------------------------------------------------- selector
+
+
+@dataclass
+class Selector(Node):
+    """Which sites: ``all``, a list of site ids, or ``{kind: [...], region: [...], ids: [...]}``."""
+
+    doc: str = ""
+    unit: str = ""
+
+    def check(self, value: Any, at: At) -> Any:
+        if value == "all":
+            return {"all": True}
+        if isinstance(value, list):
+            ids = ListOf(Id()).check(value, at)
+            return INVALID if ids is INVALID else {"ids": ids}
+        if isinstance(value, dict):
+            spec = Obj([
+                F("kind", ListOf(Enum(SITE_KINDS)), False),
+                F("region", ListOf(Id()), False),
+                F("ids", ListOf(Id()), False),
+            ])
+            return spec.check(value, at)
+        return at.error(value, "`all`, a list of site ids, or a mapping with kind/region/ids lists")
+
+    def json_schema(self) -> dict:
+        return {"oneOf": [
+            {"const": "all"},
+            {"type": "array", "items": {"type": "string"}},
+            {"type": "object", "properties": {
+                "kind": {"type": "array", "items": {"enum": list(SITE_KINDS)}},
+                "region": {"type": "array", "items": {"type": "string"}},
+                "ids": {"type": "array", "items": {"type": "string"}},
+            }, "additionalProperties": False},
+        ]}
+
+    def type_name(self) -> str:
+        return "site selector: `all`, [site ids], or {kind, region, ids}"
+
+
+def _fraction(doc: str) -> Quantity:
+    return Quantity(doc=doc, unit="fraction 0-1", lo=0.0, hi=1.0)
+
+
+def _money(doc: str, unit: str = "currency") -> Quantity:
+    return Quantity(doc=doc, unit=unit, lo=0.0)
+
+
+# --------------------------------------------------------------------------- register
+
+MODEL = Tagged({
+    "site_event": Obj([
+        F("hazard", Id(), doc="hazard key of the sites' `hazards` and regions' `common_events`"),
+        F("damage", Interval("fraction 0-1 of site replacement_value", "damage per event", hi=1.0)),
+        F("downtime_days", Interval("days", "full-outage-equivalent downtime per event"), False),
+    ], doc="Acute hazard events at the risk's sites (Poisson counts, lognormal severity)."),
+    "entity_event": Obj([
+        F("rate", Quantity(unit="events/yr", lo=0.0), doc="baseline annual rate"),
+        F("severity", Interval("currency", "loss per event")),
+        F("rate_driver", Id(), False, "scenario driver scaling the rate (value / baseline value)"),
+    ], doc="Company-level events (a failed investment, a reputational event)."),
+    "cooling_energy": Obj([
+        F("sensitivity", Interval("fraction of site electricity per °C",
+                                  "extra electricity per °C of local warming")),
+    ], doc="Chronic heat: extra cooling electricity cost at the risk's sites."),
+    "carbon_cost": Obj([
+        F("emissions", ListOf(Id(), min_items=1), doc="metric ids summed [t CO2e/yr]"),
+        F("exposed_share", Uniform("fraction 0-1", "share of those emissions priced")),
+    ], doc="Carbon-price exposure: emissions x share x scenario carbon price x fx."),
+    "annual_cost": Obj([
+        F("cost", Interval("currency/yr", "recurring cost")),
+        F("driver", Id(), False, "scenario driver scaling the cost (value / baseline value)"),
+    ], doc="A recurring cost (or benefit) scaled by a scenario driver."),
+})
+
+REGISTER_META = Obj([
+    F("format_version", Num(lo=1, hi=1, integer=True), doc="format version, 1"),
+    F("id", Id(), doc="register id"),
+    F("organisation", Str()),
+    F("description", Str(), False),
+    F("reporting_period", Obj([F("start", Date()), F("end", Date())])),
+    F("as_of", Date(), doc="date the register describes; gap rules measure time from it"),
+    F("currency", Str(pattern=re.compile(r"^[A-Z]{3}$"), pattern_text="an ISO 4217 code such as CNY"),
+      doc="currency of every money amount"),
+    F("baseline_year", Num(lo=1900, hi=2100, integer=True),
+      doc="year the hazard rates and costs describe; scenario multipliers are 1 in this year"),
+    F("horizons", Obj([
+        F("short", Num(lo=1900, hi=2200, integer=True, unit="year")),
+        F("medium", Num(lo=1900, hi=2200, integer=True, unit="year")),
+        F("long", Num(lo=1900, hi=2200, integer=True, unit="year")),
+    ]), doc="the years short, medium and long term mean"),
+    F("documents", ListOf(Obj([
+        F("id", Id()), F("title", Str()), F("publisher", Str(), False),
+        F("year", Num(lo=1900, hi=2200, integer=True), False), F("locator", Str(), False),
+    ]), entities=True), False, "documents that sources cite by id"),
+    F("governance", Str(), doc="governance description (IFRS S2 6-7)"),
+    F("risk_management", Str(), doc="risk-management process description (IFRS S2 24-26)"),
+    F("parameters", Obj([
+        F("electricity_price", _money("average electricity price", "currency/MWh"), False),
+        F("fx_usd", Quantity(unit="currency per USD", lo=0.0, lo_open=True), False,
+          "exchange rate for USD-denominated scenario drivers"),
+    ]), False),
+    F("disclosure", Obj([
+        F("headcount_metric", Id(), False, "metric id of the headcount that intensities divide by"),
+        F("revenue_metric", Id(), False, "metric id of revenue [currency] for intensities"),
+        F("energy_metric", Id(), False, "metric id of total energy use [MWh]"),
+        F("electricity_metric", Id(), False, "metric id of electricity use [MWh]"),
+        F("renewable_electricity_metrics", ListOf(Id()), False,
+          "metric ids of renewable electricity [MWh], summed"),
+        F("reported_checks", ListOf(Obj([
+            F("metric", Id(), doc="a reported figure, e.g. the report's scope 1+2 total"),
+            F("computed", Enum(("ghg_scope12", "ghg_scope123", "ghg_scope12_per_head")),
+              doc="the figure the tool computes and compares it with"),
+        ])), False, "reported figures the report reconciles with computed ones"),
+        F("physical_vulnerability_threshold", Quantity(unit="fraction of site value per year", lo=0.0),
+          False, "a site is vulnerable to physical risk when its residual physical EAL in the long "
+          "term reaches this share of its replacement value"),
+        F("transition_vulnerability_rating", Quantity(unit="likelihood x impact, 1-25", lo=1, hi=25),
+          False, "a site is vulnerable to transition risk when a transition risk naming it is rated "
+          "at least this"),
+        F("internal_carbon_price", Quantity(unit="currency/t CO2e", lo=0.0), False,
+          "internal carbon price used in decisions, if any"),
+        F("climate_capex", Quantity(unit="currency", lo=0.0), False,
+          "capital expenditure deployed towards climate risks and opportunities in the period"),
+        F("remuneration_link", Str(), False, "how climate is factored into executive pay"),
+    ]), False, "inputs of the IFRS S2 metrics section"),
+    F("iso22301", Obj([
+        F("certification_cycle_years", Quantity(unit="years", lo=1, hi=10)),
+        F("renewal", Enum(("renew", "lapse")), False,
+          "renew: a certificate valid on as_of is renewed each cycle; lapse: it counts until expiry"),
+        F("renewal_assumption", Str(), doc="the renewal assumption in words, for reports"),
+    ]), False),
+])
+
+REGION = Obj([
+    F("id", Id()), F("name", Str()),
+    F("common_events", ListOf(Obj([
+        F("hazard", Id()),
+        F("rate", Quantity(unit="events/yr", lo=0.0), doc="regional events per year"),
+        F("footprint", _fraction("probability one regional event strikes a given site")),
+    ])), False, "regional events that can strike several sites in one year"),
+])
+
+SITE = Obj([
+    F("id", Id()), F("name", Str()),
+    F("kind", Enum(SITE_KINDS)),
+    F("region", Id(), doc="a region id"),
+    F("description", Str(), False),
+    F("location", Obj([
+        F("lat", Num(unit="°", lo=-90, hi=90)), F("lon", Num(unit="°", lo=-180, hi=180)),
+        F("source", Str(), False),
+    ]), False),
+    F("replacement_value", _money("value of the company's assets at the site")),
+    F("interruption_cost_per_day", _money("cost of one day of full outage", "currency/day")),
+    F("electricity_mwh", Quantity(unit="MWh/yr", lo=0.0), False, "annual electricity use"),
+    F("pue", Quantity(unit="-", lo=1.0, hi=5.0), False, "power usage effectiveness"),
+    F("renewable_share", _fraction("share of electricity from renewables"), False),
+    F("iso22301", Obj([
+        F("certified", Bool()),
+        F("valid_until", Nullable(Date())),
+        F("source", Str(), False),
+    ]), False, "ISO 22301 certificate"),
+    F("rto_days", Quantity(unit="days", lo=0.0), False, "recovery time objective"),
+    F("mtpd_days", Quantity(unit="days", lo=0.0), False, "maximum tolerable period of disruption"),
+    F("hazards", MapOf(Quantity(unit="events/yr", lo=0.0)), False,
+      "site-local baseline rates of damaging events, by hazard"),
+    F("source", Str(), False),
+])
+
+_COMMON_RISK_FIELDS = [
+    F("time_horizons", ListOf(Enum(HORIZON_NAMES), min_items=1)),
+    F("owner", Nullable(Str()), False, "accountable role or team"),
+    F("sites", Selector(), False, "sites the risk applies to"),
+    F("models", ListOf(MODEL, min_items=1), doc="quantitative components; the loss is their sum"),
+    F("source", Str(), False),
+]
+
+RISK = Obj([
+    F("id", Id()), F("title", Str()),
+    F("category", Enum(RISK_CATEGORIES)),
+    F("ifrs_s2_type", Enum(IFRS_TYPES)),
+    F("impact", Str(), doc="impact narrative"),
+    F("rating", Obj([
+        F("likelihood", Num(lo=1, hi=5, integer=True)),
+        F("impact", Num(lo=1, hi=5, integer=True)),
+    ]), doc="qualitative inherent rating, 1-5 each"),
+    F("controls", ListOf(Id()), False, "ids of the controls that mitigate the risk"),
+    *_COMMON_RISK_FIELDS,
+])
+
+OPPORTUNITY = Obj([
+    F("id", Id()), F("title", Str()),
+    F("category", Enum(OPPORTUNITY_CATEGORIES)),
+    F("ifrs_s2_type", Enum(IFRS_TYPES)),
+    F("description", Str()),
+    *_COMMON_RISK_FIELDS,
+])
+
+CONTROL = Obj([
+    F("id", Id()), F("title", Str()),
+    F("description", Str(), False),
+    F("type", Enum(CONTROL_TYPES)),
+    F("status", Enum(CONTROL_STATUSES)),
+    F("effective_year", Num(lo=1900, hi=2200, integer=True), False,
+      "year the control takes effect (required when planned)"),
+    F("retired_year", Num(lo=1900, hi=2200, integer=True), False, "year the control stopped"),
+    F("planned_on", Date(), False,
+      "date the control was decided or planned; effective_year cannot be before its year"),
+    F("sites", Selector(), False,
+      "limit the control to these sites (default: all); a site-scoped control does not act on "
+      "company-level components"),
+    F("components", ListOf(Enum(MODEL_TYPES), min_items=1), False,
+      "model types the control acts on (default: every component of the risks it mitigates)"),
+    F("effect", Obj([
+        F("frequency", _fraction("fractional reduction of event frequency"), False),
+        F("severity", _fraction("fractional reduction of loss per event or of cost"), False),
+        F("downtime", _fraction("fractional reduction of downtime days"), False),
+        F("deductible", _money("transfer: retained loss per event"), False),
+        F("limit", _money("transfer: largest recovery per event"), False),
+    ]), False),
+    F("iso22301_clauses", ListOf(Enum(iso22301_clause_ids)), False,
+      "ISO 22301 clause-8 elements the control evidences"),
+    F("owner", Nullable(Str()), False),
+    F("last_tested", Nullable(Date()), False),
+    F("annual_cost", _money("annual cost of the control", "currency/yr"), False),
+    F("source", Str(), False),
+])
+
+METRIC = Obj([
+    F("id", Id()), F("name", Str()),
+    F("category", Enum(METRIC_CATEGORIES)),
+    F("scope", Num(lo=1, hi=3, integer=True), False, "GHG scope (ghg metrics only)"),
+    F("unit", Str()),
+    F("year", Num(lo=1900, hi=2200, integer=True)),
+    F("value", Quantity(lo=0.0)),
+    F("description", Str(), False),
+])
+
+_POINT = Obj([F("year", Num(lo=1900, hi=2200, integer=True)), F("value", Quantity())])
+
+TARGET = Obj([
+    F("id", Id()), F("title", Str()),
+    F("metric", Id(), False, "metric id the target tracks"),
+    F("unit", Str()),
+    F("baseline", _POINT), F("target", _POINT), F("latest", _POINT, False),
+    F("direction", Enum(("reduce_to", "raise_to", "at_most", "at_least")), False,
+      "reduce_to / raise_to: move from baseline to target (progress is the share of the way "
+      "covered); at_most / at_least: a limit to stay within (met or not). Default: inferred "
+      "from baseline and target"),
+    F("source", Str(), False),
+])
+
+REGISTER_FILES: dict[str, Obj] = {
+    "register.yaml": REGISTER_META,
+    "sites.yaml": Obj([
+        F("regions", ListOf(REGION, entities=True), False),
+        F("sites", ListOf(SITE, entities=True, min_items=1)),
+    ]),
+    "risks.yaml": Obj([F("risks", ListOf(RISK, entities=True, min_items=1))]),
+    "opportunities.yaml": Obj([F("opportunities", ListOf(OPPORTUNITY, entities=True))]),
+    "controls.yaml": Obj([F("controls", ListOf(CONTROL, entities=True))]),
+    "metrics.yaml": Obj([
+        F("metrics", ListOf(METRIC, entities=True), False),
+        F("targets", ListOf(TARGET, entities=True), False),
+    ]),
+}
+REQUIRED_FILES = ("register.yaml", "sites.yaml", "risks.yaml")
+
+# --------------------------------------------------------------------------- scenario
+
+SERIES = Obj([
+    F("unit", Str()),
+    F("description", Str()),
+    F("source", Str()),
+    F("values", MapOf(Num(), key=Num(lo=1900, hi=2300, integer=True)),
+      doc="year -> value; linear interpolation between listed years"),
+    F("notes", Str(), False),
+])
+
+SCENARIO = Obj([
+    F("format_version", Num(lo=1, hi=1, integer=True)),
+    F("id", Id()), F("name", Str()),
+    F("aliases", ListOf(Str()), False, "other names accepted, case-insensitive"),
+    F("cmip6", Str(), doc="CMIP6 counterpart, e.g. SSP2-4.5"),
+    F("transition", Obj([F("ngfs", ListOf(Str())), F("narrative", Str())])),
+    F("description", Str()),
+    F("baseline_year", Num(lo=1900, hi=2100, integer=True)),
+    F("limits", ListOf(Str()), False),
+    F("drivers", MapOf(SERIES)),
+    F("hazards", MapOf(MapOf(SERIES, key=Enum(("frequency", "severity"))))),
+    F("notes", Str(), False),
+])
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+def json_schema() -> dict:
+    """The JSON Schema of a register folder: one sub-schema per file."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "climaterisk register",
+        "description": "A register is a folder of YAML files; each property is one file.",
+        "type": "object",
+        "properties": {name: spec.json_schema() for name, spec in REGISTER_FILES.items()},
+        "required": list(REQUIRED_FILES),
+        "$defs": {"scenario": SCENARIO.json_schema()},
+    }
+
+
+def markdown_reference() -> str:
+    """Markdown field tables for every register file and for scenario files."""
+    out = []
+    specs = [*REGISTER_FILES.items(), ("scenarios/<id>.yaml", SCENARIO)]
+    for name, spec in specs:
+        out.append(f"### `{name}`\n")
+        out.append("| field | type | unit | required | meaning |")
+        out.append("|---|---|---|---|---|")
+        for path, kind, unit, required, doc in field_rows(spec):
+            cells = [f"`{path}`", kind, unit, required, doc]
+            out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+        out.append("")
+    return "\n".join(out)
