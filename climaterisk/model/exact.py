@@ -1,9 +1,10 @@
 """Exact aggregation: the annual-loss distribution by discretisation and FFT, without sampling.
 
 The annual loss of a set of links is a sum of independent parts: compound Poisson sums of the
-links' own events, compound Poisson sums of regional events (each striking every site of the
-region with probability ``p``), and the recurring cost components. On a grid of step ``h``,
-with ``phi`` the discrete Fourier transform of a distribution, the annual loss has transform
+links' own events, compound Poisson sums of regional events (each striking site ``j`` of the
+region with probability ``p_j``, its footprint), and the recurring cost components. On a grid of
+step ``h``, with ``phi`` the discrete Fourier transform of a distribution, the annual loss has
+transform
 
     prod_l exp(lambda_l (phi_l - 1))
   x prod_g exp(Lambda_g (prod_j (1 - p_j + p_j prod_{l at j} phi_l) - 1))
@@ -11,9 +12,29 @@ with ``phi`` the discrete Fourier transform of a distribution, the annual loss h
 
 where ``phi_l`` is the transform of one event's loss on link ``l`` after controls (damage plus
 downtime, capped, less insurance recoveries, thinned by frequency reductions) and ``phi_c`` that
-of a recurring component. One inverse FFT gives the probabilities on the grid. Severities are
-discretised by rounding to the nearest grid point; the grid is twice as long as the support
-considered, so that wrap-around aliasing stays negligible.
+of a recurring component. One inverse FFT gives the probabilities on the grid.
+
+Discretisation. Lognormal parts (an event's damage and downtime, a lognormal recurring
+component) get moment-keeping masses: a value between two grid points is shared between them in
+proportion to its distance, so the masses keep the part's mean (:func:`_lognormal_masses`).
+Caps are rounded to the nearest grid point, and a lognormal's mass beyond its cap, beyond
+``exp(mu + TAIL_Z sigma)`` or beyond the grid goes to the last point it reaches. A uniform
+component puts the probability of each cell ``((k - 1/2) h, (k + 1/2) h]`` at ``k``. Damage and
+downtime of one event convolve; the insurance bands (disjoint after
+:func:`climaterisk.model.controls.merge_layers`) map each grid value to its net value, which is
+rounded to the nearest grid point; thinning mixes the event with a point mass at 0.
+
+Grids. Every distribution (the total on :data:`GRID_POINTS` points; each risk, category and
+site on :data:`BREAKDOWN_POINTS`) has its own step, fitted to its own size
+(:meth:`Aggregator._step`, :data:`TAIL_SDS`): half the grid covers the support, half is padding,
+so that wrap-around aliasing stays negligible. A selection whose body scale spans fewer than
+:data:`MIN_CELLS` steps is computed again on a finer grid, up to :data:`MAX_POINTS` points, and
+marked ``resolved=False`` if still too coarse (:func:`refined`). Quantiles and tail means spread
+the mass at each grid point ``k > 0`` evenly over its cell (:class:`Distribution`).
+
+Threads. :func:`exact_many` computes the distributions of several (portfolio, configuration)
+pairs on one pool of ``workers`` threads when ``workers > 1`` and they hold at least
+:data:`THREADED_LINKS` links, on one thread otherwise; the results do not depend on it.
 """
 
 from __future__ import annotations
@@ -54,8 +75,12 @@ TAIL_Z = 9.0
 lies beyond (nothing a double can hold next to 1) goes to the last point."""
 
 TAIL_SDS = 12.0
-"""The support covered: up to mean + TAIL_SDS standard deviations of the annual loss, and at
-least the 99.99th percentile of the largest single event."""
+"""Sets the support that half of a grid covers (:meth:`Aggregator._step`): the larger of the
+mean plus ``2 * TAIL_SDS`` (24) standard deviations of the annual loss (doubled because shared
+components and common shocks correlate the parts) and 4 times the 99.99th percentile of the
+largest single event or recurring component. The mean and standard deviation are generous
+estimates: of losses before caps, insurance and frequency reductions, with a recurring
+component's second moment (a uniform one's largest value squared) in place of its variance."""
 
 
 @dataclass(frozen=True)
