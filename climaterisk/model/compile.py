@@ -23,8 +23,10 @@ from climaterisk.register import (
     CarbonCost,
     CoolingEnergy,
     EntityEvent,
+    Model,
     Register,
     Risk,
+    Site,
     SiteEvent,
 )
 from climaterisk.register.distributions import LogNormal, Uniform
@@ -166,7 +168,52 @@ class Portfolio:
 
 
 def _ordered(items: Iterable[Risk]) -> list[Risk]:
+    """Risks in id order."""
     return sorted(items, key=lambda r: r.id)
+
+
+_LINK_COLUMNS = (
+    "risk", "site", "hazard", "kind", "local_rate", "a_scale", "mu_a", "s_a", "a_cap", "b_scale",
+    "mu_b", "s_b", "has_down", "sev_mult",
+)
+_FLOAT_COLUMNS = _LINK_COLUMNS[4:]
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What compiling each model needs: the register, the scenario, the year compiled and the
+    register's baseline year [calendar years], and the sites in id order."""
+
+    register: Register
+    scenario: Scenario
+    year: int
+    base: int
+    sites: list[Site]
+    site_index: dict[str, int]  # site id -> index into sites
+
+
+class _LinkTable:
+    """The event links compiled so far, column by column (see :class:`EventLinks`), and the links
+    of each (hazard, site index) pair, for the common-shock groups."""
+
+    def __init__(self) -> None:
+        self.cols: dict[str, list] = {k: [] for k in _LINK_COLUMNS}
+        self.link_of: dict[tuple[str, int], list[int]] = {}  # (hazard, site) -> links
+
+    def add(self, **values: object) -> int:
+        """Appends a link (a value for every column); returns its index."""
+        for key, value in values.items():
+            self.cols[key].append(value)
+        return len(self.cols["risk"]) - 1
+
+    def arrays(self) -> EventLinks:
+        """The links as arrays."""
+        cols = self.cols
+        return EventLinks(
+            risk=np.array(cols["risk"], dtype=np.int64), site=np.array(cols["site"], dtype=np.int64),
+            hazard=tuple(cols["hazard"]), kind=tuple(cols["kind"]),
+            **{k: np.array(cols[k], dtype=float) for k in _FLOAT_COLUMNS},
+        )
 
 
 def compile_portfolio(register: Register, scenario: Scenario, year: int) -> Portfolio:
@@ -180,100 +227,136 @@ def compile_portfolio(register: Register, scenario: Scenario, year: int) -> Port
     scenario.check_year(base)
     risks = _ordered(register.risks) + _ordered(register.opportunities)
     sites = sorted(register.sites, key=lambda s: s.id)
-    site_index = {s.id: i for i, s in enumerate(sites)}
-    cols: dict[str, list] = {k: [] for k in (
-        "risk", "site", "hazard", "kind", "local_rate", "a_scale", "mu_a", "s_a", "a_cap", "b_scale",
-        "mu_b", "s_b", "has_down", "sev_mult",
-    )}
-    link_of: dict[tuple[str, int], list[int]] = {}  # (hazard, site) -> links
+    ctx = _Context(register, scenario, year, base, sites, {s.id: i for i, s in enumerate(sites)})
+    links = _LinkTable()
     costs: list[CostComponent] = []
-
-    def add_link(**values: object) -> int:
-        for key, value in values.items():
-            cols[key].append(value)
-        return len(cols["risk"]) - 1
-
     for r_index, risk in enumerate(risks):
         for model in sorted(risk.models, key=repr):  # components in a canonical order
-            if isinstance(model, SiteEvent):
-                f_mult = hazard_ratio(scenario, model.hazard, "frequency", year, base)
-                s_mult = hazard_ratio(scenario, model.hazard, "severity", year, base)
-                for sid in sorted(risk.site_ids):
-                    site = sites[site_index[sid]]
-                    down = model.downtime
-                    link = add_link(
-                        risk=r_index, site=site_index[sid], hazard=model.hazard, kind="site_event",
-                        local_rate=site.hazards.get(model.hazard, 0.0) * f_mult,
-                        a_scale=site.replacement_value, mu_a=model.damage.mu, s_a=model.damage.sigma,
-                        a_cap=site.replacement_value,
-                        b_scale=site.interruption_cost_per_day if down else 0.0,
-                        mu_b=down.mu if down else 0.0, s_b=down.sigma if down else 0.0,
-                        has_down=1.0 if down else 0.0, sev_mult=s_mult,
-                    )
-                    link_of.setdefault((model.hazard, site_index[sid]), []).append(link)
-            elif isinstance(model, EntityEvent):
-                ratio = (scenario.driver_ratio(model.rate_driver, year, base)
-                         if model.rate_driver else 1.0)
-                add_link(
-                    risk=r_index, site=-1, hazard=None, kind="entity_event",
-                    local_rate=model.rate * ratio,
-                    a_scale=1.0, mu_a=model.severity.mu, s_a=model.severity.sigma, a_cap=np.inf,
-                    b_scale=0.0, mu_b=0.0, s_b=0.0, has_down=0.0, sev_mult=1.0,
-                )
-            elif isinstance(model, CoolingEnergy):
-                warming = scenario.driver("local_warming_c", year) - scenario.driver(
-                    "local_warming_c", base)
-                price = register.electricity_price or 0.0
-                ids = sorted(risk.site_ids)
-                scale = [sites[site_index[s]].electricity_mwh * price * max(warming, 0.0) for s in ids]
-                costs.append(CostComponent(
-                    r_index, "cooling_energy", cost_key(risk.id, r_index, "cooling_energy", costs),
-                    model.sensitivity,
-                    np.array([site_index[s] for s in ids], dtype=np.int64), np.array(scale, dtype=float),
-                ))
-            elif isinstance(model, CarbonCost):
-                price = scenario.driver("carbon_price_usd_t", year) * (register.fx_usd or 0.0)
-                costs.append(CostComponent(
-                    r_index, "carbon_cost", cost_key(risk.id, r_index, "carbon_cost", costs),
-                    model.exposed_share, np.array([-1], dtype=np.int64),
-                    np.array([model.emissions_t * price]),
-                ))
-            elif isinstance(model, AnnualCost):
-                ratio = scenario.driver_ratio(model.driver, year, base) if model.driver else 1.0
-                costs.append(CostComponent(
-                    r_index, "annual_cost", cost_key(risk.id, r_index, "annual_cost", costs), model.cost,
-                    np.array([-1], dtype=np.int64), np.array([ratio]),
-                ))
+            _compile_model(ctx, r_index, risk, model, links, costs)
+    groups = _common_groups(ctx, links.link_of)
+    return Portfolio(
+        year=year, risk_ids=tuple(r.id for r in risks),
+        is_opportunity=np.array([r.is_opportunity for r in risks], dtype=bool),
+        categories=tuple(r.category for r in risks), site_ids=tuple(s.id for s in sites),
+        links=links.arrays(), groups=groups, costs=tuple(costs),
+    )
 
+
+def _compile_model(
+    ctx: _Context, r_index: int, risk: Risk, model: Model, links: _LinkTable, costs: list[CostComponent]
+) -> None:
+    """Adds the event links or the cost component of one model of risk ``r_index``."""
+    if isinstance(model, SiteEvent):
+        _add_site_event_links(ctx, r_index, risk, model, links)
+    elif isinstance(model, EntityEvent):
+        _add_entity_event_link(ctx, r_index, model, links)
+    elif isinstance(model, CoolingEnergy):
+        costs.append(_cooling_energy_cost(ctx, r_index, risk, model, costs))
+    elif isinstance(model, CarbonCost):
+        costs.append(_carbon_cost(ctx, r_index, risk, model, costs))
+    elif isinstance(model, AnnualCost):
+        costs.append(_annual_cost(ctx, r_index, risk, model, costs))
+
+
+def _add_site_event_links(
+    ctx: _Context, r_index: int, risk: Risk, model: SiteEvent, links: _LinkTable
+) -> None:
+    """One link per site of the risk, in site id order: the site's local rate [events/yr] times
+    the scenario's frequency multiplier, damage as a fraction of the replacement value [currency]
+    and downtime days at the interruption cost [currency/day]."""
+    f_mult = hazard_ratio(ctx.scenario, model.hazard, "frequency", ctx.year, ctx.base)
+    s_mult = hazard_ratio(ctx.scenario, model.hazard, "severity", ctx.year, ctx.base)
+    for sid in sorted(risk.site_ids):
+        site = ctx.sites[ctx.site_index[sid]]
+        down = model.downtime
+        link = links.add(
+            risk=r_index, site=ctx.site_index[sid], hazard=model.hazard, kind="site_event",
+            local_rate=site.hazards.get(model.hazard, 0.0) * f_mult,
+            a_scale=site.replacement_value, mu_a=model.damage.mu, s_a=model.damage.sigma,
+            a_cap=site.replacement_value,
+            b_scale=site.interruption_cost_per_day if down else 0.0,
+            mu_b=down.mu if down else 0.0, s_b=down.sigma if down else 0.0,
+            has_down=1.0 if down else 0.0, sev_mult=s_mult,
+        )
+        links.link_of.setdefault((model.hazard, ctx.site_index[sid]), []).append(link)
+
+
+def _add_entity_event_link(ctx: _Context, r_index: int, model: EntityEvent, links: _LinkTable) -> None:
+    """One company-level link: the rate [events/yr] scaled by its driver's ratio to the baseline
+    year, severity in currency, uncapped."""
+    ratio = (ctx.scenario.driver_ratio(model.rate_driver, ctx.year, ctx.base)
+             if model.rate_driver else 1.0)
+    links.add(
+        risk=r_index, site=-1, hazard=None, kind="entity_event",
+        local_rate=model.rate * ratio,
+        a_scale=1.0, mu_a=model.severity.mu, s_a=model.severity.sigma, a_cap=np.inf,
+        b_scale=0.0, mu_b=0.0, s_b=0.0, has_down=0.0, sev_mult=1.0,
+    )
+
+
+def _cooling_energy_cost(
+    ctx: _Context, r_index: int, risk: Risk, model: CoolingEnergy, earlier: list[CostComponent]
+) -> CostComponent:
+    """Extra cooling at each site of the risk: its electricity [MWh/yr] x price [currency/MWh] x
+    local warming since the baseline year [degC, none if negative], times the drawn sensitivity
+    [fraction per degC]."""
+    scenario = ctx.scenario
+    warming = scenario.driver("local_warming_c", ctx.year) - scenario.driver("local_warming_c", ctx.base)
+    price = ctx.register.electricity_price or 0.0
+    ids = sorted(risk.site_ids)
+    scale = [ctx.sites[ctx.site_index[s]].electricity_mwh * price * max(warming, 0.0) for s in ids]
+    return CostComponent(
+        r_index, "cooling_energy", cost_key(risk.id, r_index, "cooling_energy", earlier),
+        model.sensitivity,
+        np.array([ctx.site_index[s] for s in ids], dtype=np.int64), np.array(scale, dtype=float),
+    )
+
+
+def _carbon_cost(
+    ctx: _Context, r_index: int, risk: Risk, model: CarbonCost, earlier: list[CostComponent]
+) -> CostComponent:
+    """Company-level carbon cost: emissions [t CO2e] x carbon price [USD/t] x exchange rate
+    [currency per USD], times the drawn exposed share [fraction]."""
+    price = ctx.scenario.driver("carbon_price_usd_t", ctx.year) * (ctx.register.fx_usd or 0.0)
+    return CostComponent(
+        r_index, "carbon_cost", cost_key(risk.id, r_index, "carbon_cost", earlier),
+        model.exposed_share, np.array([-1], dtype=np.int64),
+        np.array([model.emissions_t * price]),
+    )
+
+
+def _annual_cost(
+    ctx: _Context, r_index: int, risk: Risk, model: AnnualCost, earlier: list[CostComponent]
+) -> CostComponent:
+    """Company-level annual cost: the drawn cost [currency/yr] times its driver's ratio to the
+    baseline year [-] (1 without a driver)."""
+    ratio = ctx.scenario.driver_ratio(model.driver, ctx.year, ctx.base) if model.driver else 1.0
+    return CostComponent(
+        r_index, "annual_cost", cost_key(risk.id, r_index, "annual_cost", earlier), model.cost,
+        np.array([-1], dtype=np.int64), np.array([ratio]),
+    )
+
+
+def _common_groups(ctx: _Context, link_of: dict[tuple[str, int], list[int]]) -> tuple[CommonGroup, ...]:
+    """One common-shock group per region and common event (regions in id order) that has a
+    non-zero rate and strikes at least one site with a link of its hazard; the rate [events/yr]
+    is scaled by the scenario's frequency multiplier."""
     groups = []
-    for region in sorted(register.regions, key=lambda r: r.id):
+    for region in sorted(ctx.register.regions, key=lambda r: r.id):
         for event in sorted(region.common_events, key=lambda e: (e.hazard, e.rate, e.footprint)):
             members = sorted(
-                j for (hz, j) in link_of if hz == event.hazard and sites[j].region == region.id
+                j for (hz, j) in link_of if hz == event.hazard and ctx.sites[j].region == region.id
             )
             if not members or event.rate == 0:
                 continue
-            f_mult = hazard_ratio(scenario, event.hazard, "frequency", year, base)
+            f_mult = hazard_ratio(ctx.scenario, event.hazard, "frequency", ctx.year, ctx.base)
             groups.append(CommonGroup(
                 region=region.id, hazard=event.hazard, rate=event.rate * f_mult,
                 sites=np.array(members, dtype=np.int64),
                 footprint=np.full(len(members), event.footprint),
                 site_links=tuple(np.array(link_of[(event.hazard, j)], dtype=np.int64) for j in members),
             ))
-
-    links = EventLinks(
-        risk=np.array(cols["risk"], dtype=np.int64), site=np.array(cols["site"], dtype=np.int64),
-        hazard=tuple(cols["hazard"]), kind=tuple(cols["kind"]),
-        **{k: np.array(cols[k], dtype=float) for k in (
-            "local_rate", "a_scale", "mu_a", "s_a", "a_cap", "b_scale", "mu_b", "s_b", "has_down",
-            "sev_mult")},
-    )
-    return Portfolio(
-        year=year, risk_ids=tuple(r.id for r in risks),
-        is_opportunity=np.array([r.is_opportunity for r in risks], dtype=bool),
-        categories=tuple(r.category for r in risks), site_ids=tuple(s.id for s in sites),
-        links=links, groups=tuple(groups), costs=tuple(costs),
-    )
+    return tuple(groups)
 
 
 def cost_key(risk_id: str, r_index: int, kind: str, earlier: list[CostComponent]) -> int:

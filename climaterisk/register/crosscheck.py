@@ -5,15 +5,77 @@
 controls, metrics, documents cited by sources), dates and years are in order, models have the
 sites, hazards and parameters they need, and controls and metrics are consistent with their
 type. It also resolves the site selectors of risks, opportunities and controls into site ids.
+
+Each family of checks is a helper of its own; :func:`cross_check` runs them in a fixed order, so
+the problems of a register are always reported in the same order.
 """
 
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass
 from pathlib import Path
 
 from climaterisk.errors import Problem
 from climaterisk.register import schema
+
+
+@dataclass(frozen=True)
+class _Files:
+    """The paths of a register folder's files, as problems name them."""
+
+    reg: str
+    sites: str
+    risks: str
+    opps: str
+    controls: str
+    metrics: str
+
+    @classmethod
+    def of(cls, folder: Path) -> _Files:
+        """The files of ``folder`` (whether they exist or not)."""
+        names = ("register.yaml", "sites.yaml", "risks.yaml", "opportunities.yaml", "controls.yaml",
+                 "metrics.yaml")
+        return cls(*(str(folder / n) for n in names))
+
+
+@dataclass(frozen=True)
+class _Entries:
+    """The entries of a register's files (as checked by the field specs), kind by kind."""
+
+    files: _Files
+    meta: dict
+    sites: list[dict]
+    regions: list[dict]
+    risks: list[dict]
+    opps: list[dict]
+    controls: list[dict]
+    metrics: list[dict]
+    targets: list[dict]
+
+    @classmethod
+    def of(cls, folder: Path, data: dict[str, dict]) -> _Entries:
+        """The entries of the files read from ``folder`` (``data``: file name -> content)."""
+        return cls(
+            files=_Files.of(folder), meta=data["register.yaml"],
+            sites=data["sites.yaml"].get("sites", []), regions=data["sites.yaml"].get("regions", []),
+            risks=data["risks.yaml"].get("risks", []),
+            opps=data.get("opportunities.yaml", {}).get("opportunities", []),
+            controls=data.get("controls.yaml", {}).get("controls", []),
+            metrics=data.get("metrics.yaml", {}).get("metrics", []),
+            targets=data.get("metrics.yaml", {}).get("targets", []),
+        )
+
+
+@dataclass(frozen=True)
+class _Ids:
+    """The ids declared by each kind of entry that other entries may refer to."""
+
+    documents: set[str]
+    regions: set[str]
+    sites: set[str]
+    controls: set[str]
+    metrics: set[str]
 
 
 def cross_check(
@@ -21,171 +83,291 @@ def cross_check(
     problems: list[Problem],
 ) -> None:
     """Rules that span fields or files: unique ids, references, consistency."""
-    meta = data["register.yaml"]
-    sites = data["sites.yaml"].get("sites", [])
-    regions = data["sites.yaml"].get("regions", [])
-    risks = data["risks.yaml"].get("risks", [])
-    opps = data.get("opportunities.yaml", {}).get("opportunities", [])
-    controls = data.get("controls.yaml", {}).get("controls", [])
-    metrics = data.get("metrics.yaml", {}).get("metrics", [])
-    targets = data.get("metrics.yaml", {}).get("targets", [])
-    f_reg, f_sites, f_risks = (str(folder / n) for n in ("register.yaml", "sites.yaml", "risks.yaml"))
-    f_opps, f_ctrl, f_met = (
-        str(folder / n) for n in ("opportunities.yaml", "controls.yaml", "metrics.yaml")
-    )
+    reg = _Entries.of(folder, data)
+    ids = _unique_ids(reg, problems)
+    _check_metadata(reg, problems)
+    _check_sites(reg, ids, problems)
+    _check_risks(reg, ids, problems)
+    _check_controls(reg, ids, problems)
+    _check_metrics_and_targets(reg, ids, problems)
+    _check_disclosure(reg, ids, problems)
+    _check_sources(provenance, ids.documents, problems)
 
-    def add(file: str, entry: str, fld: str, value: object, expected: str) -> None:
-        problems.append(Problem(file, entry, fld, value, expected))
 
-    def unique(items: list[dict], file: str, what: str) -> set[str]:
-        seen: set[str] = set()
-        for item in items:
-            if item["id"] in seen:
-                add(file, item["id"], "id", item["id"], f"a {what} id not used before in the file")
-            seen.add(item["id"])
-        return seen
+# --------------------------------------------------------------------------- ids and references
 
-    doc_ids = unique(meta.get("documents", []), f_reg, "document")
-    region_ids = unique(regions, f_sites, "region")
-    site_ids = unique(sites, f_sites, "site")
-    unique(risks, f_risks, "risk")
-    unique(opps, f_opps, "opportunity")
-    control_ids = unique(controls, f_ctrl, "control")
-    metric_ids = unique(metrics, f_met, "metric")
-    unique(targets, f_met, "target")
 
-    def ref(ids: set[str], value: str, file: str, entry: str, fld: str, what: str) -> None:
-        if value not in ids:
-            close = difflib.get_close_matches(value, sorted(ids), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            known = ", ".join(sorted(ids)) if len(ids) <= 12 else f"{len(ids)} known ids"
-            known = known or "none declared"
-            add(file, entry, fld, value, f"the id of a {what} ({known}){hint}")
+def _unique(items: list[dict], file: str, what: str, problems: list[Problem]) -> set[str]:
+    """The ids of ``items``; reports each id used a second time in the file."""
+    seen: set[str] = set()
+    for item in items:
+        if item["id"] in seen:
+            problems.append(Problem(
+                file, item["id"], "id", item["id"], f"a {what} id not used before in the file"
+            ))
+        seen.add(item["id"])
+    return seen
 
-    # metadata
+
+def _unique_ids(reg: _Entries, problems: list[Problem]) -> _Ids:
+    """Ids are unique within their kind; returns the ids of the kinds that are referred to."""
+    f = reg.files
+    doc_ids = _unique(reg.meta.get("documents", []), f.reg, "document", problems)
+    region_ids = _unique(reg.regions, f.sites, "region", problems)
+    site_ids = _unique(reg.sites, f.sites, "site", problems)
+    _unique(reg.risks, f.risks, "risk", problems)
+    _unique(reg.opps, f.opps, "opportunity", problems)
+    control_ids = _unique(reg.controls, f.controls, "control", problems)
+    metric_ids = _unique(reg.metrics, f.metrics, "metric", problems)
+    _unique(reg.targets, f.metrics, "target", problems)
+    return _Ids(doc_ids, region_ids, site_ids, control_ids, metric_ids)
+
+
+def _ref(
+    ids: set[str], value: str, file: str, entry: str, fld: str, what: str, problems: list[Problem]
+) -> None:
+    """Reports ``value`` unless it is one of ``ids`` (the declared ids of a ``what``)."""
+    if value not in ids:
+        close = difflib.get_close_matches(value, sorted(ids), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        known = ", ".join(sorted(ids)) if len(ids) <= 12 else f"{len(ids)} known ids"
+        known = known or "none declared"
+        problems.append(Problem(file, entry, fld, value, f"the id of a {what} ({known}){hint}"))
+
+
+def _select_sites(
+    selector: dict | None, file: str, entry: str, fld: str, reg: _Entries, ids: _Ids,
+    problems: list[Problem],
+) -> list[str]:
+    """The sorted ids of the sites a site selector chooses; reports the ids and regions it names
+    that are not declared."""
+    if selector is None:
+        return []
+    if selector.get("all"):
+        return [s["id"] for s in reg.sites]
+    for sid in selector.get("ids", []):
+        _ref(ids.sites, sid, file, entry, f"{fld}.ids" if len(selector) > 1 else fld, "site", problems)
+    for rid in selector.get("region", []):
+        _ref(ids.regions, rid, file, entry, f"{fld}.region", "region", problems)
+    filtered = "kind" in selector or "region" in selector
+    chosen = {
+        s["id"] for s in reg.sites
+        if filtered
+        and ("kind" not in selector or s["kind"] in selector["kind"])
+        and ("region" not in selector or s["region"] in selector["region"])
+    }
+    chosen |= set(selector.get("ids", [])) & ids.sites
+    return sorted(chosen)
+
+
+# --------------------------------------------------------------------------- metadata and sites
+
+
+def _check_metadata(reg: _Entries, problems: list[Problem]) -> None:
+    """Horizons [years] follow the baseline year in order; the reporting period ends after it starts."""
+    meta, file = reg.meta, reg.files.reg
     h = meta["horizons"]
     if not (meta["baseline_year"] <= h["short"] <= h["medium"] <= h["long"]):
-        add(f_reg, "", "horizons", h, f"baseline_year ({meta['baseline_year']}) <= short <= medium <= long")
+        problems.append(Problem(
+            file, "", "horizons", h, f"baseline_year ({meta['baseline_year']}) <= short <= medium <= long"
+        ))
     start, end = meta["reporting_period"]["start"], meta["reporting_period"]["end"]
     if start > end:
-        add(f_reg, "", "reporting_period.end", str(end), f"a date on or after start ({start})")
-    params = meta.get("parameters", {})
+        problems.append(Problem(
+            file, "", "reporting_period.end", str(end), f"a date on or after start ({start})"
+        ))
 
-    # sites
-    for site in sites:
-        ref(region_ids, site["region"], f_sites, site["id"], "region", "region")
+
+def _check_sites(reg: _Entries, ids: _Ids, problems: list[Problem]) -> None:
+    """Sites name a declared region, have an RTO no longer than their MTPD [days], and a
+    certified site's ISO 22301 certificate has an expiry date."""
+    file = reg.files.sites
+    for site in reg.sites:
+        _ref(ids.regions, site["region"], file, site["id"], "region", "region", problems)
         rto, mtpd = site.get("rto_days"), site.get("mtpd_days")
         if rto is not None and mtpd is not None and rto > mtpd:
-            add(f_sites, site["id"], "rto_days", rto, f"an RTO no longer than the MTPD ({mtpd:g} days)")
+            problems.append(Problem(
+                file, site["id"], "rto_days", rto, f"an RTO no longer than the MTPD ({mtpd:g} days)"
+            ))
         iso = site.get("iso22301")
         if iso and iso["certified"] and iso.get("valid_until") is None:
-            add(f_sites, site["id"], "iso22301.valid_until", None, "the certificate's expiry date")
+            problems.append(Problem(
+                file, site["id"], "iso22301.valid_until", None, "the certificate's expiry date"
+            ))
 
-    def select(selector: dict | None, file: str, entry: str, fld: str) -> list[str]:
-        if selector is None:
-            return []
-        if selector.get("all"):
-            return [s["id"] for s in sites]
-        for sid in selector.get("ids", []):
-            ref(site_ids, sid, file, entry, f"{fld}.ids" if len(selector) > 1 else fld, "site")
-        for rid in selector.get("region", []):
-            ref(region_ids, rid, file, entry, f"{fld}.region", "region")
-        filtered = "kind" in selector or "region" in selector
-        chosen = {
-            s["id"] for s in sites
-            if filtered
-            and ("kind" not in selector or s["kind"] in selector["kind"])
-            and ("region" not in selector or s["region"] in selector["region"])
-        }
-        chosen |= set(selector.get("ids", [])) & site_ids
-        return sorted(chosen)
 
-    hazards_known = {hz for s in sites for hz in s.get("hazards", {})} | {
-        ev["hazard"] for r in regions for ev in r.get("common_events", [])
+# --------------------------------------------------------------------------- risks and opportunities
+
+
+def _known_hazards(reg: _Entries) -> set[str]:
+    """The hazards given a rate by some site (``hazards``) or region (``common_events``)."""
+    return {hz for s in reg.sites for hz in s.get("hazards", {})} | {
+        ev["hazard"] for r in reg.regions for ev in r.get("common_events", [])
     }
-    for items, file, is_opp in ((risks, f_risks, False), (opps, f_opps, True)):
+
+
+def _check_risks(reg: _Entries, ids: _Ids, problems: list[Problem]) -> None:
+    """Risks, then opportunities: resolves their site selectors (into ``_site_ids``) and checks
+    their models, and a risk's type and controls."""
+    hazards = _known_hazards(reg)
+    for items, file, is_opp in ((reg.risks, reg.files.risks, False), (reg.opps, reg.files.opps, True)):
         for item in items:
             rid = item["id"]
             before = len(problems)
-            chosen = select(item.get("sites"), file, rid, "sites")
+            chosen = _select_sites(item.get("sites"), file, rid, "sites", reg, ids, problems)
             dangling = len(problems) > before  # already reported: no second line for it
             item["_site_ids"] = chosen
             if not is_opp:
-                physical = item["category"].startswith("physical")
-                expected = "physical" if physical else "transition"
-                if item["ifrs_s2_type"] != expected:
-                    add(file, rid, "ifrs_s2_type", item["ifrs_s2_type"],
-                        f"{expected} for category {item['category']}")
-                for cid in item.get("controls", []):
-                    ref(control_ids, cid, file, rid, "controls", "control")
+                _check_risk_type_and_controls(item, file, ids, problems)
+            no_sites = not chosen and not dangling
             for i, model in enumerate(item["models"]):
-                fld = f"models[{i}]"
-                kind = model["type"]
-                if kind in ("site_event", "cooling_energy") and not chosen and not dangling:
-                    add(file, rid, "sites", item.get("sites"),
-                        f"at least one site: a {kind} model needs the sites it applies to")
-                if kind == "site_event" and model["hazard"] not in hazards_known:
-                    close = difflib.get_close_matches(model["hazard"], sorted(hazards_known), n=1)
-                    add(file, rid, f"{fld}.hazard", model["hazard"],
-                        "a hazard given a rate by some site (`hazards`) or region (`common_events`): "
-                        + (", ".join(sorted(hazards_known)) or "none given")
-                        + (f" (did you mean {close[0]!r}?)" if close else ""))
-                if kind == "cooling_energy" and "electricity_price" not in params:
-                    add(f_reg, "", "parameters.electricity_price", None,
-                        f"an electricity price (needed by {rid} {fld}: cooling_energy)")
-                if kind == "carbon_cost":
-                    if "fx_usd" not in params:
-                        add(f_reg, "", "parameters.fx_usd", None,
-                            f"an exchange rate (needed by {rid} {fld}: carbon_cost)")
-                    for mid in model["emissions"]:
-                        ref(metric_ids, mid, file, rid, f"{fld}.emissions", "metric")
+                _check_model(model, f"models[{i}]", item, file, no_sites, hazards, reg, ids, problems)
 
-    for ctrl in controls:
+
+def _check_risk_type_and_controls(item: dict, file: str, ids: _Ids, problems: list[Problem]) -> None:
+    """A risk's IFRS S2 type agrees with its category, and its controls are declared."""
+    rid = item["id"]
+    physical = item["category"].startswith("physical")
+    expected = "physical" if physical else "transition"
+    if item["ifrs_s2_type"] != expected:
+        problems.append(Problem(
+            file, rid, "ifrs_s2_type", item["ifrs_s2_type"], f"{expected} for category {item['category']}"
+        ))
+    for cid in item.get("controls", []):
+        _ref(ids.controls, cid, file, rid, "controls", "control", problems)
+
+
+def _check_model(
+    model: dict, fld: str, item: dict, file: str, no_sites: bool, hazards: set[str], reg: _Entries,
+    ids: _Ids, problems: list[Problem],
+) -> None:
+    """One model of a risk or opportunity has what its type needs: sites (``no_sites``: the item
+    chooses none, and no dangling reference explains it), a known hazard, the register parameters
+    it prices with, and declared emission metrics."""
+    rid, kind = item["id"], model["type"]
+    params = reg.meta.get("parameters", {})
+    if kind in ("site_event", "cooling_energy") and no_sites:
+        problems.append(Problem(
+            file, rid, "sites", item.get("sites"),
+            f"at least one site: a {kind} model needs the sites it applies to",
+        ))
+    if kind == "site_event" and model["hazard"] not in hazards:
+        close = difflib.get_close_matches(model["hazard"], sorted(hazards), n=1)
+        problems.append(Problem(
+            file, rid, f"{fld}.hazard", model["hazard"],
+            "a hazard given a rate by some site (`hazards`) or region (`common_events`): "
+            + (", ".join(sorted(hazards)) or "none given")
+            + (f" (did you mean {close[0]!r}?)" if close else ""),
+        ))
+    if kind == "cooling_energy" and "electricity_price" not in params:
+        problems.append(Problem(
+            reg.files.reg, "", "parameters.electricity_price", None,
+            f"an electricity price (needed by {rid} {fld}: cooling_energy)",
+        ))
+    if kind == "carbon_cost":
+        if "fx_usd" not in params:
+            problems.append(Problem(
+                reg.files.reg, "", "parameters.fx_usd", None,
+                f"an exchange rate (needed by {rid} {fld}: carbon_cost)",
+            ))
+        for mid in model["emissions"]:
+            _ref(ids.metrics, mid, file, rid, f"{fld}.emissions", "metric", problems)
+
+
+# --------------------------------------------------------------------------- controls
+
+
+def _check_controls(reg: _Entries, ids: _Ids, problems: list[Problem]) -> None:
+    """Controls: resolves their site selectors (into ``_site_ids``, None without one) and checks
+    their years and their effect."""
+    file = reg.files.controls
+    for ctrl in reg.controls:
         cid = ctrl["id"]
-        ctrl["_site_ids"] = select(ctrl.get("sites"), f_ctrl, cid, "sites") if "sites" in ctrl else None
-        status, eff = ctrl["status"], ctrl.get("effective_year")
-        if status == "planned" and eff is None:
-            add(f_ctrl, cid, "effective_year", None, "the year a planned control takes effect")
-        ret = ctrl.get("retired_year")
-        planned_on = ctrl.get("planned_on")
-        if planned_on is not None and eff is not None and eff < planned_on.year:
-            add(f_ctrl, cid, "effective_year", eff,
-                f"a year on or after the year it was planned (planned_on {planned_on.isoformat()})")
-        if ret is not None and eff is not None and ret < eff:
-            add(f_ctrl, cid, "retired_year", ret, f"a year on or after effective_year ({eff})")
-        if ret is not None and status != "retired":
-            add(f_ctrl, cid, "retired_year", ret, "no retired_year unless status is retired")
-        effect = ctrl.get("effect", {})
-        money = {"deductible", "limit"} & set(effect)
-        if ctrl["type"] == "transfer":
-            if "limit" not in effect:
-                add(f_ctrl, cid, "effect.limit", None, "a limit per event for a transfer control")
-        elif money:
-            add(f_ctrl, cid, f"effect.{sorted(money)[0]}", effect[sorted(money)[0]],
-                "deductible and limit only on controls of type transfer")
+        ctrl["_site_ids"] = (
+            _select_sites(ctrl.get("sites"), file, cid, "sites", reg, ids, problems)
+            if "sites" in ctrl else None
+        )
+        _check_control_years(ctrl, file, problems)
+        _check_control_effect(ctrl, file, problems)
 
-    for metric in metrics:
+
+def _check_control_years(ctrl: dict, file: str, problems: list[Problem]) -> None:
+    """A control's years are in order: planned (date) <= effective <= retired; a planned control has
+    an effective year and only a retired one a retired year."""
+    cid = ctrl["id"]
+    status, eff = ctrl["status"], ctrl.get("effective_year")
+    if status == "planned" and eff is None:
+        problems.append(Problem(file, cid, "effective_year", None, "the year a planned control takes effect"))
+    ret = ctrl.get("retired_year")
+    planned_on = ctrl.get("planned_on")
+    if planned_on is not None and eff is not None and eff < planned_on.year:
+        problems.append(Problem(
+            file, cid, "effective_year", eff,
+            f"a year on or after the year it was planned (planned_on {planned_on.isoformat()})",
+        ))
+    if ret is not None and eff is not None and ret < eff:
+        problems.append(Problem(file, cid, "retired_year", ret, f"a year on or after effective_year ({eff})"))
+    if ret is not None and status != "retired":
+        problems.append(Problem(file, cid, "retired_year", ret, "no retired_year unless status is retired"))
+
+
+def _check_control_effect(ctrl: dict, file: str, problems: list[Problem]) -> None:
+    """A transfer control has a limit per event; only transfer controls have a deductible or limit."""
+    cid = ctrl["id"]
+    effect = ctrl.get("effect", {})
+    money = {"deductible", "limit"} & set(effect)
+    if ctrl["type"] == "transfer":
+        if "limit" not in effect:
+            problems.append(Problem(
+                file, cid, "effect.limit", None, "a limit per event for a transfer control"
+            ))
+    elif money:
+        problems.append(Problem(
+            file, cid, f"effect.{sorted(money)[0]}", effect[sorted(money)[0]],
+            "deductible and limit only on controls of type transfer",
+        ))
+
+
+# --------------------------------------------------------------------------- metrics, disclosure, sources
+
+
+def _check_metrics_and_targets(reg: _Entries, ids: _Ids, problems: list[Problem]) -> None:
+    """Only GHG metrics have a scope; a target's metric, if given, is declared."""
+    file = reg.files.metrics
+    for metric in reg.metrics:
         if metric.get("scope") is not None and metric["category"] != "ghg":
-            add(f_met, metric["id"], "scope", metric["scope"], "no scope unless category is ghg")
-    for target in targets:
+            problems.append(Problem(
+                file, metric["id"], "scope", metric["scope"], "no scope unless category is ghg"
+            ))
+    for target in reg.targets:
         if target.get("metric"):
-            ref(metric_ids, target["metric"], f_met, target["id"], "metric", "metric")
-    disclosure = meta.get("disclosure", {})
+            _ref(ids.metrics, target["metric"], file, target["id"], "metric", "metric", problems)
+
+
+def _check_disclosure(reg: _Entries, ids: _Ids, problems: list[Problem]) -> None:
+    """Every metric the disclosure settings of ``register.yaml`` name is declared."""
+    file = reg.files.reg
+    disclosure = reg.meta.get("disclosure", {})
     for key in ("headcount_metric", "revenue_metric", "energy_metric", "electricity_metric"):
         if key in disclosure:
-            ref(metric_ids, disclosure[key], f_reg, "", f"disclosure.{key}", "metric")
+            _ref(ids.metrics, disclosure[key], file, "", f"disclosure.{key}", "metric", problems)
     for mid in disclosure.get("renewable_electricity_metrics", []):
-        ref(metric_ids, mid, f_reg, "", "disclosure.renewable_electricity_metrics", "metric")
+        _ref(ids.metrics, mid, file, "", "disclosure.renewable_electricity_metrics", "metric", problems)
     for i, check in enumerate(disclosure.get("reported_checks", [])):
-        ref(metric_ids, check["metric"], f_reg, "", f"disclosure.reported_checks[{i}].metric", "metric")
+        fld = f"disclosure.reported_checks[{i}].metric"
+        _ref(ids.metrics, check["metric"], file, "", fld, "metric", problems)
 
-    # every source names a declared document, or is an assumption
+
+def _check_sources(provenance: list[schema.Provenance], doc_ids: set[str], problems: list[Problem]) -> None:
+    """Every source names a declared document, or is an assumption."""
     for row in provenance:
         if row.source:
             doc = schema.SOURCE_PATTERN.match(row.source).group(1)
             if doc.lower() != "assumption" and doc not in doc_ids:
                 close = difflib.get_close_matches(doc, sorted(doc_ids), n=1)
-                add(row.file, row.entry, f"{row.field}.source", row.source,
+                problems.append(Problem(
+                    row.file, row.entry, f"{row.field}.source", row.source,
                     "'assumption: <basis>' or '<document id>: <locator>' with a document of "
                     f"register.yaml ({', '.join(sorted(doc_ids)) or 'none declared'})"
-                    + (f" (did you mean {close[0]!r}?)" if close else ""))
+                    + (f" (did you mean {close[0]!r}?)" if close else ""),
+                ))

@@ -122,10 +122,12 @@ def load_register(path: str | Path | None = None) -> Register:
 
 
 def _interval(spec: dict) -> LogNormal:
+    """The lognormal with the given 5th and 95th percentiles (``p5``, ``p95``, in the model's unit)."""
     return LogNormal.from_interval(spec["p5"], spec["p95"])
 
 
 def _build_model(spec: dict, metrics: dict[str, dict]) -> Model:
+    """One model of a risk or opportunity; ``metrics`` by id gives carbon emissions [t CO2e]."""
     kind = spec["type"]
     if kind == "site_event":
         down = spec.get("downtime_days")
@@ -142,65 +144,20 @@ def _build_model(spec: dict, metrics: dict[str, dict]) -> Model:
 
 
 def _point(spec: dict | None) -> tuple[int, float] | None:
+    """A (year, value) point of a target, or None."""
     return None if spec is None else (spec["year"], spec["value"])
 
 
 def _build(
     folder: Path, data: dict[str, dict], provenance: list[schema.Provenance], hashes: dict[str, str]
 ) -> Register:
+    """The register of ``folder`` from its checked files (``data``: file name -> content)."""
     meta = data["register.yaml"]
     metrics_raw = data.get("metrics.yaml", {}).get("metrics", [])
     by_metric = {m["id"]: m for m in metrics_raw}
-    regions = tuple(
-        Region(r["id"], r["name"], tuple(
-            CommonEvent(e["hazard"], e["rate"], e["footprint"]) for e in r.get("common_events", [])
-        ))
-        for r in data["sites.yaml"].get("regions", [])
-    )
-    sites = []
-    for s in data["sites.yaml"]["sites"]:
-        iso = s.get("iso22301") or {"certified": False, "valid_until": None}
-        loc = s.get("location") or {}
-        sites.append(Site(
-            id=s["id"], name=s["name"], kind=s["kind"], region=s["region"],
-            replacement_value=s["replacement_value"],
-            interruption_cost_per_day=s["interruption_cost_per_day"],
-            electricity_mwh=s.get("electricity_mwh", 0.0), pue=s.get("pue"),
-            renewable_share=s.get("renewable_share", 0.0),
-            iso_certified=iso["certified"], iso_valid_until=iso.get("valid_until"),
-            rto_days=s.get("rto_days"), mtpd_days=s.get("mtpd_days"),
-            hazards=dict(s.get("hazards", {})), lat=loc.get("lat"), lon=loc.get("lon"),
-        ))
-
-    def risk(item: dict, is_opp: bool) -> Risk:
-        rating = item.get("rating") or {}
-        return Risk(
-            id=item["id"], title=item["title"], category=item["category"],
-            ifrs_s2_type=item["ifrs_s2_type"],
-            narrative=item.get("description" if is_opp else "impact", ""),
-            time_horizons=tuple(item["time_horizons"]), owner=item.get("owner"),
-            site_ids=tuple(item["_site_ids"]), control_ids=tuple(item.get("controls", [])),
-            models=tuple(_build_model(m, by_metric) for m in item["models"]),
-            likelihood=rating.get("likelihood"), impact=rating.get("impact"),
-            is_opportunity=is_opp, source=item.get("source", ""),
-        )
-
-    controls = []
-    for c in data.get("controls.yaml", {}).get("controls", []):
-        eff = c.get("effect", {})
-        ids = c["_site_ids"]
-        controls.append(Control(
-            id=c["id"], title=c["title"], type=c["type"], status=c["status"],
-            description=c.get("description", ""), effective_year=c.get("effective_year"),
-            retired_year=c.get("retired_year"), site_ids=None if ids is None else tuple(ids),
-            components=tuple(c["components"]) if "components" in c else None,
-            frequency=eff.get("frequency", 0.0), severity=eff.get("severity", 0.0),
-            downtime=eff.get("downtime", 0.0), deductible=eff.get("deductible", 0.0),
-            limit=eff.get("limit", 0.0), clauses=tuple(c.get("iso22301_clauses", [])),
-            owner=c.get("owner"), last_tested=c.get("last_tested"),
-            annual_cost=c.get("annual_cost"), source=c.get("source", ""),
-            planned_on=c.get("planned_on"),
-        ))
+    regions = tuple(_build_region(r) for r in data["sites.yaml"].get("regions", []))
+    sites = tuple(_build_site(s) for s in data["sites.yaml"]["sites"])
+    controls = tuple(_build_control(c) for c in data.get("controls.yaml", {}).get("controls", []))
     params = meta.get("parameters", {})
     iso = meta.get("iso22301", {})
     return Register(
@@ -208,21 +165,15 @@ def _build(
         as_of=meta["as_of"], baseline_year=meta["baseline_year"], horizons=dict(meta["horizons"]),
         reporting_period=(meta["reporting_period"]["start"], meta["reporting_period"]["end"]),
         governance=meta["governance"], risk_management=meta["risk_management"],
-        regions=regions, sites=tuple(sites),
-        risks=tuple(risk(r, False) for r in data["risks.yaml"]["risks"]),
+        regions=regions, sites=sites,
+        risks=tuple(_build_risk(r, False, by_metric) for r in data["risks.yaml"]["risks"]),
         opportunities=tuple(
-            risk(o, True) for o in data.get("opportunities.yaml", {}).get("opportunities", [])
+            _build_risk(o, True, by_metric)
+            for o in data.get("opportunities.yaml", {}).get("opportunities", [])
         ),
-        controls=tuple(controls),
-        metrics=tuple(
-            Metric(m["id"], m["name"], m["category"], m["unit"], m["year"], m["value"], m.get("scope"))
-            for m in metrics_raw
-        ),
-        targets=tuple(
-            Target(t["id"], t["title"], t["unit"], _point(t["baseline"]), _point(t["target"]),
-                   _point(t.get("latest")), t.get("metric"), t.get("direction"))
-            for t in data.get("metrics.yaml", {}).get("targets", [])
-        ),
+        controls=controls,
+        metrics=tuple(_build_metric(m) for m in metrics_raw),
+        targets=tuple(_build_target(t) for t in data.get("metrics.yaml", {}).get("targets", [])),
         documents=tuple(meta.get("documents", [])),
         electricity_price=params.get("electricity_price"), fx_usd=params.get("fx_usd"),
         certification_cycle_years=iso.get("certification_cycle_years", 3.0),
@@ -231,3 +182,73 @@ def _build(
         description=meta.get("description", ""),
         provenance=tuple(provenance), file_hashes=hashes,
     )
+
+
+def _build_region(r: dict) -> Region:
+    """A region with its common events (rate in events/yr; footprint: the chance [fraction] that an
+    event strikes each site of the region)."""
+    return Region(r["id"], r["name"], tuple(
+        CommonEvent(e["hazard"], e["rate"], e["footprint"]) for e in r.get("common_events", [])
+    ))
+
+
+def _build_site(s: dict) -> Site:
+    """A site: values in currency (interruption cost per day), electricity in MWh/yr, RTO and
+    MTPD in days, hazard rates in events/yr."""
+    iso = s.get("iso22301") or {"certified": False, "valid_until": None}
+    loc = s.get("location") or {}
+    return Site(
+        id=s["id"], name=s["name"], kind=s["kind"], region=s["region"],
+        replacement_value=s["replacement_value"],
+        interruption_cost_per_day=s["interruption_cost_per_day"],
+        electricity_mwh=s.get("electricity_mwh", 0.0), pue=s.get("pue"),
+        renewable_share=s.get("renewable_share", 0.0),
+        iso_certified=iso["certified"], iso_valid_until=iso.get("valid_until"),
+        rto_days=s.get("rto_days"), mtpd_days=s.get("mtpd_days"),
+        hazards=dict(s.get("hazards", {})), lat=loc.get("lat"), lon=loc.get("lon"),
+    )
+
+
+def _build_risk(item: dict, is_opp: bool, by_metric: dict[str, dict]) -> Risk:
+    """A risk or (``is_opp``) an opportunity with its models; ``by_metric``: metric entries by id."""
+    rating = item.get("rating") or {}
+    return Risk(
+        id=item["id"], title=item["title"], category=item["category"],
+        ifrs_s2_type=item["ifrs_s2_type"],
+        narrative=item.get("description" if is_opp else "impact", ""),
+        time_horizons=tuple(item["time_horizons"]), owner=item.get("owner"),
+        site_ids=tuple(item["_site_ids"]), control_ids=tuple(item.get("controls", [])),
+        models=tuple(_build_model(m, by_metric) for m in item["models"]),
+        likelihood=rating.get("likelihood"), impact=rating.get("impact"),
+        is_opportunity=is_opp, source=item.get("source", ""),
+    )
+
+
+def _build_control(c: dict) -> Control:
+    """A control: effects as fractional reductions (frequency, severity, downtime), deductible and
+    limit in currency per event, annual cost in currency/yr."""
+    eff = c.get("effect", {})
+    ids = c["_site_ids"]
+    return Control(
+        id=c["id"], title=c["title"], type=c["type"], status=c["status"],
+        description=c.get("description", ""), effective_year=c.get("effective_year"),
+        retired_year=c.get("retired_year"), site_ids=None if ids is None else tuple(ids),
+        components=tuple(c["components"]) if "components" in c else None,
+        frequency=eff.get("frequency", 0.0), severity=eff.get("severity", 0.0),
+        downtime=eff.get("downtime", 0.0), deductible=eff.get("deductible", 0.0),
+        limit=eff.get("limit", 0.0), clauses=tuple(c.get("iso22301_clauses", [])),
+        owner=c.get("owner"), last_tested=c.get("last_tested"),
+        annual_cost=c.get("annual_cost"), source=c.get("source", ""),
+        planned_on=c.get("planned_on"),
+    )
+
+
+def _build_metric(m: dict) -> Metric:
+    """A metric: a value in its own unit for a year."""
+    return Metric(m["id"], m["name"], m["category"], m["unit"], m["year"], m["value"], m.get("scope"))
+
+
+def _build_target(t: dict) -> Target:
+    """A target: baseline, target and latest (year, value) points in its own unit."""
+    return Target(t["id"], t["title"], t["unit"], _point(t["baseline"]), _point(t["target"]),
+                  _point(t.get("latest")), t.get("metric"), t.get("direction"))
