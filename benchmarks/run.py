@@ -142,8 +142,9 @@ def link_parameters(portfolio, configs) -> dict:  # type: ignore[no-untyped-def]
     with np.errstate(divide="ignore", invalid="ignore"):
         cap_a = np.where(links.a_scale > 0, links.a_cap / links.a_scale, np.inf)
     return {
-        "lam": lam, "mu_a": links.mu_a, "s_a": links.s_a, "cap_a": cap_a, "amp_a": links.a_scale * mult,
-        "mu_b": links.mu_b, "s_b": links.s_b, "amp_b": links.b_scale * links.has_down * mult,
+        "lam": lam, "mu_a": links.mu_a + np.log(mult), "s_a": links.s_a, "cap_a": cap_a,
+        "amp_a": links.a_scale, "mu_b": links.mu_b + np.log(mult), "s_b": links.s_b,
+        "amp_b": links.b_scale * links.has_down,
         "keep": factor("keep"), "fa": factor("sev_a"), "fb": factor("sev_b"),
     }
 

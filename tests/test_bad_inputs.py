@@ -112,6 +112,19 @@ def scenario(change: Callable[[dict], None]) -> Setup:
     return setup
 
 
+def with_bia(**change: object) -> Setup:
+    """Add ``bia.yaml`` with one valid activity (MTPD 3 days at site a), with ``change`` applied to
+    it (``depends_on`` replaces the dependencies)."""
+    def setup(ctx: Ctx) -> None:
+        activity = {"id": "streaming", "name": "Video streaming", "priority": 1,
+                    "mtpd_days": {"value": 3.0, "source": "assumption: test"},
+                    "rto_days": 1.0, "rpo_hours": 1.0, "mbco": "Playback at reduced bit rate",
+                    "depends_on": {"sites": ["a"]}}
+        activity.update(change)
+        ctx.files["bia.yaml"] = {"activities": [activity]}
+    return setup
+
+
 def steps(*setups: Setup) -> Setup:
     def setup(ctx: Ctx) -> None:
         for s in setups:
@@ -447,6 +460,26 @@ CASES: list[Case] = [
     C("certified-without-expiry", "an ISO 22301 certificate with no expiry date",
       edit(S, "sites.0.iso22301.valid_until", None), VALIDATE,
       (("reg/sites.yaml", ": a: ", "iso22301.valid_until", "got None", "the certificate's expiry date"),)),
+    C("iso-status-contradicts-certified", "an ISO 22301 status that contradicts `certified`",
+      edit(S, "sites.0.iso22301.status", "unknown"), VALIDATE,
+      (("reg/sites.yaml", ": a: ", "iso22301.certified", "got True",
+        "expected false for status unknown (or leave certified out)"),)),
+    C("bia-rpo-longer-than-mtpd", "a BIA activity whose RPO is longer than its MTPD",
+      with_bia(rpo_hours=96.0), assess(),
+      (("reg/bia.yaml", ": streaming: ", "rpo_hours", "got 96.0",
+        "expected an RPO no longer than the MTPD (3 days = 72 hours)"),)),
+    C("bia-rto-longer-than-mtpd", "a BIA activity whose RTO is longer than its MTPD",
+      with_bia(rto_days=5.0), assess(),
+      (("reg/bia.yaml", ": streaming: ", "rto_days", "got 5.0",
+        "expected an RTO no longer than the MTPD (3 days)"),)),
+    C("bia-unknown-site", "a BIA activity depending on a site the register does not declare",
+      with_bia(depends_on={"sites": ["a", "zz"]}), assess(),
+      (("reg/bia.yaml", ": streaming: ", "depends_on.sites", "got 'zz'",
+        "expected the id of a site (a, b, c)"),)),
+    C("bia-unknown-activity", "a BIA activity depending on an activity that is not in the BIA",
+      with_bia(depends_on={"activities": ["billing"]}), assess(),
+      (("reg/bia.yaml", ": streaming: ", "depends_on.activities", "got 'billing'",
+        "expected the id of a BIA activity (streaming)"),)),
     C("missing-electricity-price", "a cooling model with no electricity price",
       drop(M, "parameters.electricity_price"), VALIDATE,
       (("reg/register.yaml", "parameters.electricity_price", "got None",

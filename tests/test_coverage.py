@@ -54,6 +54,7 @@ def two_site_register(tmp_path, files):
     a, b = sites["sites"][0], sites["sites"][1]
     a["region"] = b["region"] = "south"
     a["hazards"], b["hazards"] = {"storm": 0.3}, {"storm": 0.2}
+    b["iso22301"] = {"status": "not_certified"}  # known uncertified (no block would be unknown)
     sites["sites"] = [a, b]
     files["risks.yaml"]["risks"] = [{
         "id": "S", "title": "Storm", "category": "physical_acute", "ifrs_s2_type": "physical",

@@ -25,11 +25,16 @@ def test_aliases(name):
     assert load_scenario(name).id == "rcp45"
 
 
-def test_hazard_multipliers_rise_with_forcing_in_2050():
+def test_hazard_multipliers_follow_forcing_in_2050():
+    """More warming: more heavy precipitation and more intense typhoons, but fewer typhoons in
+    all (Knutson et al. 2020, Western North Pacific medians; scenarios/README.md)."""
     sc = {n: load_scenario(n) for n in ("rcp26", "rcp45", "rcp85")}
-    for hazard in ("typhoon", "extreme_precipitation"):
-        values = [sc[n].hazard(hazard, "frequency", 2050) for n in ("rcp26", "rcp45", "rcp85")]
-        assert values == sorted(values)
+    order = ("rcp26", "rcp45", "rcp85")
+    for hazard, aspect in (("extreme_precipitation", "frequency"), ("typhoon", "severity")):
+        values = [sc[n].hazard(hazard, aspect, 2050) for n in order]
+        assert values == sorted(values), (hazard, aspect, values)
+    typhoons = [sc[n].hazard("typhoon", "frequency", 2050) for n in order]
+    assert typhoons == sorted(typhoons, reverse=True) and typhoons[-1] < 1.0
     assert sc["rcp85"].hazard("extreme_precipitation", "frequency", 2023) == 1.0
 
 

@@ -36,7 +36,7 @@ from climaterisk.analysis.options import (
     horizons_of,
 )
 from climaterisk.analysis.results import Assessment, HorizonResult, Line
-from climaterisk.errors import ScenarioError
+from climaterisk.errors import OptionError, Problem, ScenarioError
 from climaterisk.model.compile import Portfolio, check_drivers, compile_portfolio
 from climaterisk.model.controls import controls_config, inherent_config
 from climaterisk.model.draws import BLOCK_TRIALS, block_trials
@@ -86,13 +86,21 @@ def assess(
     Raises :class:`~climaterisk.errors.OptionError` for invalid options and
     :class:`~climaterisk.errors.ScenarioError` for years or drivers the scenario lacks.
     """
-    opts = AssessOptions.of(options, **changes).resolved()
+    requested = AssessOptions.of(options, **changes)
+    requested.resolved()  # every option problem before any work
     if isinstance(scenario, str):
         scenario = load_scenario(scenario)
-    years = horizons_of(opts, default_horizons(register))
+    years = horizons_of(requested, default_horizons(register))
     _check_scenario(register, scenario, years)
     labels = {v: k for k, v in register.horizons.items()}
     portfolios = [compile_portfolio(register, scenario, y) for y in years]
+    dependence = sorted({cause for p in portfolios for cause in p.dependence()})
+    if dependence and requested.method == "fft":
+        raise OptionError(Problem(
+            "", "", "method", "fft", "mc or auto: the exact method takes the links as independent "
+            "given a regional event's occurrence, and this register makes them dependent (" +
+            "; ".join(dependence) + ")"))
+    opts = requested.resolved(exact_possible=not dependence)
     if opts.method == "fft":
         unresolved: list[str] = []
         results = _exact_years(register, portfolios, labels, _threads(opts), unresolved)
@@ -100,7 +108,10 @@ def assess(
         manifest["exact_unresolved"] = unresolved
         return Assessment(register, scenario, opts.trials, opts.seed, opts.chunk_trials, results,
                           manifest, None)
-    return _simulate_years(register, scenario, portfolios, labels, opts, progress)
+    result = _simulate_years(register, scenario, portfolios, labels, opts, progress)
+    if dependence:
+        result.manifest["dependence"] = dependence
+    return result
 
 
 def _check_scenario(register: Register, scenario: Scenario, years: list[int]) -> None:

@@ -15,10 +15,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from climaterisk.refdata import iso22301
 from climaterisk.register import Register
+from climaterisk.register.certification import status_in
 
 if TYPE_CHECKING:  # networkx is imported when a graph is built, not with the CLI
     import networkx as nx
@@ -37,7 +39,8 @@ def build_graph(register: Register) -> nx.DiGraph:
         g.add_node(node("clause", clause["id"]), kind="clause", ident=clause["id"], label=clause["title"])
     for site in register.sites:
         g.add_node(node("site", site.id), kind="site", ident=site.id, label=site.name,
-                   site_kind=site.kind, region=site.region, certified=site.iso_certified)
+                   site_kind=site.kind, region=site.region, certified=site.iso_certified,
+                   iso22301=site.iso_status)
     for risk in (*register.risks, *register.opportunities):
         kind = "opportunity" if risk.is_opportunity else "risk"
         g.add_node(node(kind, risk.id), kind=kind, ident=risk.id, label=risk.title,
@@ -87,16 +90,34 @@ def links_covered(g: nx.DiGraph, control_id: str) -> list[tuple[str, str]]:
 
 @dataclass(frozen=True)
 class Gap:
-    """One finding of the gap analysis."""
+    """One finding of the gap analysis. ``assumed`` is the basis of the assumed input the finding
+    rests on (empty when it rests on sourced facts or on the register's structure only); the
+    reason then says so too, e.g. "(assumed date: <basis>)"."""
 
     rule: str
     entity: str  # e.g. "R1 @ leased-dc-4", "C3"
     reason: str
+    assumed: str = ""
 
 
 def certificate_valid(register: Register, site_id: str, on: dt.date) -> bool:
+    """Whether the site holds a certificate (the company's or the lessor's) valid on ``on``."""
     site = register.site(site_id)
     return site.iso_certified and site.iso_valid_until is not None and site.iso_valid_until >= on
+
+
+def assumed_basis(register: Register, file: str, entry: str, field: str) -> str:
+    """The basis of the input ``field`` of ``entry`` in register file ``file`` (a name such as
+    ``controls.yaml``) if its source is ``assumption: <basis>``; empty otherwise."""
+    for p in register.assumptions:
+        if Path(p.file).name == file and p.entry == entry and p.field == field:
+            return p.source.split(":", 1)[1].strip()
+    return ""
+
+
+def _with_basis(reason: str, what: str, basis: str) -> str:
+    """``reason`` followed by "(assumed <what>: <basis>)" when ``basis`` is not empty."""
+    return f"{reason} (assumed {what}: {basis})" if basis else reason
 
 
 def find_gaps(register: Register) -> list[Gap]:
@@ -113,14 +134,16 @@ def find_gaps(register: Register) -> list[Gap]:
                                 f"{risk.title} at {register.site(sid).name}: no control in force in {year}"))
         if not risk.site_ids and not in_force:
             gaps.append(Gap("uncontrolled risk", risk.id, f"{risk.title}: no control in force in {year}"))
-    acute_sites = sorted({s for r in register.risks if r.category == "physical_acute" for s in r.site_ids})
+    # a site with no information (status unknown) is not a gap, and a lessor's certificate counts
+    acute_sites = sorted({s for r in register.risks if r.is_disruption for s in r.site_ids})
     for sid in acute_sites:
-        if not certificate_valid(register, sid, as_of):
-            site = register.site(sid)
+        site = register.site(sid)
+        if status_in(register, site) == "not_certified":
             why = (f"certificate expired {site.iso_valid_until.isoformat()}" if site.iso_certified
                    and site.iso_valid_until else "not ISO 22301 certified")
-            gaps.append(Gap("acute site without ISO 22301", sid,
-                            f"{site.name} ({site.kind}) faces acute physical risk; {why}"))
+            basis = assumed_basis(register, "sites.yaml", sid, "iso22301")
+            gaps.append(Gap("acute site without ISO 22301", sid, _with_basis(
+                f"{site.name} ({site.kind}) faces acute physical risk; {why}", "status", basis), basis))
     cutoff = as_of - dt.timedelta(days=365)
     linked = {c for r in register.risks for c in r.control_ids}
     for ctrl in sorted(register.controls, key=lambda c: c.id):
@@ -128,9 +151,11 @@ def find_gaps(register: Register) -> list[Gap]:
             if ctrl.last_tested is None:
                 gaps.append(Gap("control not tested", ctrl.id, f"{ctrl.title}: never tested"))
             elif ctrl.last_tested < cutoff:
+                basis = assumed_basis(register, "controls.yaml", ctrl.id, "last_tested")
+                tested = _with_basis(f"last tested {ctrl.last_tested.isoformat()}", "date", basis)
                 gaps.append(Gap("control not tested", ctrl.id,
-                                f"{ctrl.title}: last tested {ctrl.last_tested.isoformat()}, "
-                                f"more than 12 months before {as_of.isoformat()}"))
+                                f"{ctrl.title}: {tested}, more than 12 months before {as_of.isoformat()}",
+                                basis))
         if ctrl.id not in linked:
             gaps.append(Gap("control linked to no risk", ctrl.id, f"{ctrl.title} mitigates no risk"))
         if ctrl.status == "planned" and ctrl.effective_year is not None and ctrl.effective_year < year:
@@ -141,7 +166,7 @@ def find_gaps(register: Register) -> list[Gap]:
         if not (risk.owner or "").strip():
             gaps.append(Gap("risk without owner", risk.id, f"{risk.title} has no owner"))
         clauses = {cl for cid in risk.control_ids for cl in register.control(cid).clauses} & clause8
-        if not clauses:
+        if risk.is_disruption and not clauses:  # clause 8 applies to disruption risks only
             gaps.append(Gap("no ISO 22301 clause 8", risk.id,
                             f"{risk.title} ({risk.category}): no control evidences any clause-8 element"))
     return gaps

@@ -114,8 +114,10 @@ class AssessOptions:
             bad("scheduler", self.scheduler, "no scheduler unless engine is dask")
         return out
 
-    def resolved(self) -> AssessOptions:
-        """These options checked, with every default filled in and ``auto`` decided.
+    def resolved(self, exact_possible: bool = True) -> AssessOptions:
+        """These options checked, with every default filled in and ``auto`` decided: the exact
+        method when nothing it cannot compute is asked for and the register allows it
+        (``exact_possible``: no dependence between links that it cannot represent).
 
         Raises :class:`~climaterisk.errors.OptionError` with every problem at once.
         """
@@ -125,7 +127,7 @@ class AssessOptions:
         method = self.method
         if method == "auto":
             wanted = self.with_controls is not False or self.with_coverage is not False or self.keep_samples
-            method = "mc" if wanted else "fft"
+            method = "mc" if wanted or not exact_possible else "fft"
         exact = method == "fft"
         return dataclasses.replace(
             self,

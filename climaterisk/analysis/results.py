@@ -14,6 +14,7 @@ from climaterisk.analysis import control_value, coverage
 from climaterisk.model.metrics import Stats
 from climaterisk.model.simulate import Samples
 from climaterisk.register import Register
+from climaterisk.register.certification import STATUS_LABELS
 from climaterisk.scenarios import Scenario
 
 
@@ -80,7 +81,8 @@ class Assessment:
     controls: list[control_value.ControlValue] | None = None
 
     def iso22301(self) -> dict:
-        """Certification and clause coverage per horizon, and simulated exposure coverage."""
+        """Certification (company BCMS, lessor, not certified, unknown) and clause coverage per
+        horizon, the business impact analysis, and simulated exposure coverage."""
         reg = self.register
         return {
             "renewal": reg.renewal,
@@ -92,7 +94,9 @@ class Assessment:
                 "by_year": [{"year": h.year, "by_site_kind": coverage.certification_coverage(reg, h.year)}
                             for h in self.horizons],
             },
+            "statuses": dict(STATUS_LABELS),
             "clauses": [coverage.clause_coverage(reg, h.year) for h in self.horizons],
+            "bia": coverage.bia_summary(reg),
             "exposure": [{"year": h.year, **h.exposure_coverage}
                          for h in self.horizons if h.exposure_coverage is not None],
         }

@@ -34,10 +34,12 @@ def gaps_cmd(
 ) -> None:
     """List the register's gaps, with a reason per row.
 
-    Rules: risk-site links with no control in force; acute-risk sites without a valid ISO 22301
-    certificate; controls not tested in the 12 months before the as-of date; controls linked to
-    no risk; risks with no owner; planned controls past their year; risks that no control maps
-    to ISO 22301 clause 8.
+    Rules: risk-site links with no control in force; disruption-risk sites known to hold no
+    valid ISO 22301 certificate (sites with status unknown are not gaps; a lessor's certificate
+    counts); controls not tested in the 12 months before the as-of date; controls linked to no
+    risk; risks with no owner; planned controls past their year; disruption risks that no
+    control maps to ISO 22301 clause 8. A finding resting on an input marked as an assumption
+    says so: "(assumed date: <basis>)", and its JSON row has the basis in "assumed".
 
     Example: climaterisk gaps --format markdown
     """

@@ -37,11 +37,15 @@ from climaterisk.scenarios import Scenario
 class EventLinks:
     """Parameters of the L event links, one array entry per link.
 
-    Loss of one event on link ``l`` with standard normals ``z1, z2``::
+    Loss of one event on link ``l`` before controls, with standard normals ``z1, z2``::
 
-        sev_mult[l] * (a_scale[l] * exp(mu_a[l] + s_a[l] z1) + b_scale[l] * exp(mu_b[l] + s_b[l] z2))
+        min(sev_mult[l] * a_scale[l] * exp(mu_a[l] + s_a[l] z1), a_cap[l])
+          + b_scale[l] * min(sev_mult[l] * exp(mu_b[l] + s_b[l] z2), MAX_DOWNTIME_DAYS)
 
     where the second term (downtime days x cost per day) is present only where ``has_down``.
+    The scenario's severity multiplier scales the physical damage and the downtime; the caps
+    (replacement value, a year of downtime) apply after it, so no event costs more than the
+    site is worth, in any scenario.
 
     For a site event ``a_scale`` is the site's replacement value [currency] (damage fraction
     lognormal) and ``b_scale`` its interruption cost [currency/day] (downtime lognormal, days);
@@ -68,15 +72,17 @@ class EventLinks:
 
     @cached_property
     def log_damage_loc(self) -> np.ndarray:
-        """``mu_a + log(a_scale)``: the log-location of the damage in currency (-inf where
-        ``a_scale`` is 0, so that the damage is 0)."""
+        """``mu_a + log(a_scale * sev_mult)``: the log-location of the damage in currency under
+        the scenario, before the cap (-inf where ``a_scale`` or ``sev_mult`` is 0: no damage)."""
         with np.errstate(divide="ignore"):
-            return self.mu_a + np.log(self.a_scale)
+            return self.mu_a + np.log(self.a_scale * self.sev_mult)
 
     @cached_property
     def log_days_loc(self) -> np.ndarray:
-        """``mu_b`` where the link models downtime, else -inf (no downtime days)."""
-        return np.where(self.has_down > 0, self.mu_b, -np.inf)
+        """``mu_b + log(sev_mult)`` where the link models downtime, else -inf (no downtime
+        days): the log-location of the downtime [days] under the scenario, before the cap."""
+        with np.errstate(divide="ignore"):
+            return np.where(self.has_down > 0, self.mu_b + np.log(self.sev_mult), -np.inf)
 
 
 @dataclass(frozen=True)
@@ -84,8 +90,11 @@ class CommonGroup:
     """Regional events of one hazard in one region (a common shock).
 
     Regional events arrive as a Poisson process of ``rate`` [events/yr]; each event strikes
-    each of the ``sites`` independently with probability ``footprint``; a struck site suffers
-    one event on every link in ``site_links[j]``.
+    each of the ``sites`` independently with probability ``footprint[j]`` (the site's own, or the
+    region's); a struck site suffers one event on every link in ``site_links[j]``. With a
+    ``correlation`` rho > 0 the severities of the sites struck by one regional event share a
+    factor: each standard normal behind a damage or downtime is ``sqrt(rho) F + sqrt(1 - rho) e``
+    with ``F`` drawn once per regional event (one for damage, one for downtime).
     """
 
     region: str
@@ -94,6 +103,7 @@ class CommonGroup:
     sites: np.ndarray  # [int] site indices
     footprint: np.ndarray  # [fraction] per site
     site_links: tuple[np.ndarray, ...]  # link indices per site
+    correlation: float = 0.0  # [0-1] of the severities' normals within one regional event
 
     @cached_property
     def links_per_site(self) -> np.ndarray:
@@ -113,6 +123,7 @@ class ShockTable:
     and its links (``flat_links[link_offset[m]:link_offset[m] + links_per_member[m]]``)."""
 
     rates: np.ndarray  # [events/yr] per group
+    correlation: np.ndarray  # [0-1] per group, of the severities within one regional event
     sizes: np.ndarray  # [int] member sites per group
     member_offset: np.ndarray  # [int] first member of each group
     footprint: np.ndarray  # [fraction] per member
@@ -121,12 +132,18 @@ class ShockTable:
     flat_links: np.ndarray  # [int]
     one_link_each: bool
 
+    @property
+    def correlated(self) -> bool:
+        """Whether some group correlates the severities of the sites it strikes."""
+        return bool(np.any(self.correlation > 0))
+
     @classmethod
     def of(cls, groups: tuple[CommonGroup, ...]) -> ShockTable:
         sizes = np.array([len(g.sites) for g in groups], dtype=np.int64)
         per_member = np.concatenate([*(g.links_per_site for g in groups), np.zeros(0, dtype=np.int64)])
         return cls(
-            rates=np.array([g.rate for g in groups], dtype=float), sizes=sizes,
+            rates=np.array([g.rate for g in groups], dtype=float),
+            correlation=np.array([g.correlation for g in groups], dtype=float), sizes=sizes,
             member_offset=np.cumsum(sizes) - sizes,
             footprint=np.concatenate([*(g.footprint for g in groups), np.zeros(0)]),
             links_per_member=per_member, link_offset=np.cumsum(per_member) - per_member,
@@ -165,6 +182,12 @@ class Portfolio:
     def shocks(self) -> ShockTable:
         """The common-shock groups as flat arrays (see :class:`ShockTable`)."""
         return ShockTable.of(self.groups)
+
+    def dependence(self) -> list[str]:
+        """What makes the losses of this portfolio's links dependent beyond sharing a regional
+        event's occurrence (which the exact method handles): one line per cause, empty if none."""
+        return [f"regions: {g.region}: common event {g.hazard}: severity correlation {g.correlation:g}"
+                for g in self.groups if g.correlation > 0]
 
 
 def _ordered(items: Iterable[Risk]) -> list[Risk]:
@@ -343,7 +366,8 @@ def _common_groups(ctx: _Context, link_of: dict[tuple[str, int], list[int]]) -> 
     is scaled by the scenario's frequency multiplier."""
     groups = []
     for region in sorted(ctx.register.regions, key=lambda r: r.id):
-        for event in sorted(region.common_events, key=lambda e: (e.hazard, e.rate, e.footprint)):
+        for event in sorted(region.common_events,
+                            key=lambda e: (e.hazard, e.rate, e.footprint, e.correlation)):
             members = sorted(
                 j for (hz, j) in link_of if hz == event.hazard and ctx.sites[j].region == region.id
             )
@@ -353,8 +377,9 @@ def _common_groups(ctx: _Context, link_of: dict[tuple[str, int], list[int]]) -> 
             groups.append(CommonGroup(
                 region=region.id, hazard=event.hazard, rate=event.rate * f_mult,
                 sites=np.array(members, dtype=np.int64),
-                footprint=np.full(len(members), event.footprint),
+                footprint=np.array([event.footprints.get(ctx.sites[j].id, event.footprint) for j in members]),
                 site_links=tuple(np.array(link_of[(event.hazard, j)], dtype=np.int64) for j in members),
+                correlation=event.correlation,
             ))
     return tuple(groups)
 

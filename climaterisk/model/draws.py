@@ -19,7 +19,11 @@ In each event stream the engine draws, in this fixed order:
 3. a trial index for every independent event (events of a Poisson process fall uniformly
    into the block's trials);
 4. per event a uniform ``u`` (thinning by frequency-reducing controls), then the standard
-   normals of the damage severities, then those of the downtime severities.
+   normals of the damage severities, then those of the downtime severities;
+5. (site events, only if some group correlates severities) per regional event a standard
+   normal common to the damage of the sites it strikes, then one common to their downtime; a
+   struck link's normals become ``sqrt(rho) F + sqrt(1 - rho) e`` (a register without a
+   correlation draws nothing here, so its numbers do not change).
 
 The events of a stream are ordered: independent events link by link, then the strikes, group by
 group, regional event by regional event, site by site, link by link. Each recurring cost
@@ -93,10 +97,11 @@ def gather(values: np.ndarray, index: np.ndarray, out: np.ndarray) -> np.ndarray
 class Draws:
     """The random draws of one chunk of consecutive blocks.
 
-    ``damage`` and ``days`` are the events' losses before controls and scenario severity:
-    damage (or money severity) capped at the replacement value [currency], and downtime capped
-    at :data:`MAX_DOWNTIME_DAYS` [days] (0 for links without downtime). They depend only on the
-    draws, so every configuration reuses them. ``losses`` holds, while the chunk is being
+    ``damage`` and ``days`` are the events' outcomes under the scenario, before controls:
+    damage (or money severity) after the scenario's severity multiplier, capped at the
+    replacement value [currency], and downtime after the multiplier, capped at
+    :data:`MAX_DOWNTIME_DAYS` [days] (0 for links without downtime). They depend only on the
+    draws and the portfolio, so every configuration reuses them. ``losses`` holds, while the chunk is being
     evaluated, the event losses of the configurations evaluated so far (by name).
     """
 
@@ -167,14 +172,25 @@ def _expand(ids: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return ids[index]
 
 
-def _strikes(rng: np.random.Generator, shocks: ShockTable, n: int) -> tuple[np.ndarray, np.ndarray]:
+@dataclass
+class Strikes:
+    """The links struck by the regional events of one block, and which event struck each."""
+
+    link: np.ndarray  # [int]
+    trial: np.ndarray  # [int] 0..n-1
+    event: np.ndarray  # [int] regional event of each strike, 0..events-1
+    group: np.ndarray  # [int] common-shock group of each strike
+    events: int  # regional events in the block
+
+
+def _strikes(rng: np.random.Generator, shocks: ShockTable, n: int) -> Strikes:
     """Links and trials of every group's regional events in a block (step 2 of the module doc):
     group by group, regional event by regional event, member site by member site, link by link.
     Three calls draw them all: the groups' event counts, a trial per regional event, a uniform
     per (regional event, member site)."""
     empty = np.zeros(0, dtype=np.int64)
     if len(shocks.rates) == 0:
-        return empty, empty
+        return Strikes(empty, empty, empty, empty, 0)
     counts = rng.poisson(shocks.rates * n)
     events = int(counts.sum())
     trials = rng.integers(0, n, size=events)
@@ -187,23 +203,40 @@ def _strikes(rng: np.random.Generator, shocks: ShockTable, n: int) -> tuple[np.n
     hit = np.flatnonzero(uniform < shocks.footprint[member])
     member, event = member[hit], event_of_pair[hit]
     if shocks.one_link_each:
-        return shocks.flat_links[shocks.link_offset[member]], trials[event]
+        return Strikes(shocks.flat_links[shocks.link_offset[member]], trials[event], event,
+                       group_of_event[event], events)
     reps = shocks.links_per_member[member]  # links struck by each strike
     first = np.repeat(shocks.link_offset[member], reps)
     within = np.arange(len(first)) - np.repeat(np.cumsum(reps) - reps, reps)
-    return shocks.flat_links[first + within], np.repeat(trials[event], reps)
+    event = np.repeat(event, reps)
+    return Strikes(shocks.flat_links[first + within], trials[event], event, group_of_event[event], events)
 
 
 def _events(rng: np.random.Generator, ids: np.ndarray, rates: np.ndarray,
-            shocks: ShockTable | None, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Links and trials of the events of one stream in a block (steps 1-3 of the module doc)."""
+            shocks: ShockTable | None, n: int) -> tuple[np.ndarray, np.ndarray, Strikes | None]:
+    """Links and trials of the events of one stream in a block (steps 1-3 of the module doc),
+    local events first, then the strikes of regional events (also returned, or None)."""
     counts = rng.poisson(rates * n)
     common = _strikes(rng, shocks, n) if shocks is not None else None
     local_link = _expand(ids, counts)
     local_trial = rng.integers(0, n, size=len(local_link))
-    if common is None or len(common[0]) == 0:
-        return local_link, local_trial
-    return np.concatenate([local_link, common[0]]), np.concatenate([local_trial, common[1]])
+    if common is None or len(common.link) == 0:
+        return local_link, local_trial, common
+    return (np.concatenate([local_link, common.link]), np.concatenate([local_trial, common.trial]),
+            common)
+
+
+def _correlate(rng: np.random.Generator, shocks: ShockTable, common: Strikes,
+               z: tuple[np.ndarray, np.ndarray]) -> None:
+    """Step 5 of the module doc: the normals ``z`` (damage, downtime) of the strikes, the last
+    events of the stream's slice, mixed in place with a factor per regional event."""
+    factors = [rng.standard_normal(common.events) for _ in z]
+    rho = shocks.correlation[common.group]
+    strikes = len(common.link)
+    for values, factor in zip(z, factors, strict=True):
+        tail = values[len(values) - strikes:]
+        tail *= np.sqrt(1.0 - rho)
+        tail += np.sqrt(rho) * factor[common.event]
 
 
 def draw_chunk(portfolio: Portfolio, seed: int, trials: int, first: int, end: int,
@@ -216,7 +249,7 @@ def draw_chunk(portfolio: Portfolio, seed: int, trials: int, first: int, end: in
     site_ids = np.flatnonzero(at_site).astype(np.int64)
     company_ids = np.flatnonzero(~at_site).astype(np.int64)
     site_rates, company_rates = links.local_rate[site_ids], links.local_rate[company_ids]
-    parts: list[tuple[np.random.Generator, int]] = []
+    parts: list[tuple[np.random.Generator, int, Strikes | None]] = []
     link_parts, trial_parts = [], []
     offset = 0
     size = block_trials(portfolio)
@@ -225,10 +258,10 @@ def draw_chunk(portfolio: Portfolio, seed: int, trials: int, first: int, end: in
         for key, ids, rates, groups in ((SITE_EVENTS, site_ids, site_rates, portfolio.shocks),
                                         (COMPANY_EVENTS, company_ids, company_rates, None)):
             rng = stream(seed, year, block, key)
-            link, trial = _events(rng, ids, rates, groups, n)
+            link, trial, common = _events(rng, ids, rates, groups, n)
             if offset:
                 trial += offset
-            parts.append((rng, len(link)))
+            parts.append((rng, len(link), common))
             link_parts.append(link)
             trial_parts.append(trial)
         offset += n
@@ -237,14 +270,18 @@ def draw_chunk(portfolio: Portfolio, seed: int, trials: int, first: int, end: in
     trial = np.concatenate(trial_parts, out=scratch(ws, "trial", m, np.int64))
     u, z1, z2 = (scratch(ws, name, m) for name in ("u", "damage", "days"))
     start = 0
-    for rng, k in parts:  # step 4, stream by stream, into the chunk's arrays
+    correlated = portfolio.shocks.correlated
+    for rng, k, common in parts:  # steps 4 and 5, stream by stream, into the chunk's arrays
         stop = start + k
         rng.random(out=u[start:stop])
         rng.standard_normal(out=z1[start:stop])
         rng.standard_normal(out=z2[start:stop])
+        if correlated and common is not None and common.events:
+            _correlate(rng, portfolio.shocks, common, (z1[start:stop], z2[start:stop]))
         start = stop
-    # severities before controls, in place: damage = min(exp(mu_a + s_a z1) * a_scale, a_cap)
-    # (a_scale folded into the log), days = min(exp(mu_b + s_b z2), cap) (0 without downtime)
+    # severities under the scenario, before controls, in place: damage = min(a_scale * sev_mult
+    # * exp(mu_a + s_a z1), a_cap) (scale and multiplier folded into the log), days =
+    # min(sev_mult * exp(mu_b + s_b z2), cap) (0 without downtime): the caps act after the scenario
     gathered = scratch(ws, "gathered", m)
     for z, scale, loc in ((z1, links.s_a, links.log_damage_loc), (z2, links.s_b, links.log_days_loc)):
         gather(scale, link, gathered)

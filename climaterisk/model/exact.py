@@ -21,8 +21,10 @@ Caps are rounded to the nearest grid point, and a lognormal's mass beyond its ca
 ``exp(mu + TAIL_Z sigma)`` or beyond the grid goes to the last point it reaches. A uniform
 component puts the probability of each cell ``((k - 1/2) h, (k + 1/2) h]`` at ``k``. Damage and
 downtime of one event convolve; the insurance bands (disjoint after
-:func:`climaterisk.model.controls.merge_layers`) map each grid value to its net value, which is
-rounded to the nearest grid point; thinning mixes the event with a point mass at 0.
+:func:`climaterisk.model.controls.merge_layers`) map each grid value to its net value, whose
+mass is shared between the two grid points around it in proportion to its distance
+(:func:`_respread`), so that the mean net of insurance is kept too; thinning mixes the event
+with a point mass at 0.
 
 Grids. Every distribution (the total on :data:`GRID_POINTS` points; each risk, category and
 site on :data:`BREAKDOWN_POINTS`) has its own step, fitted to its own size
@@ -174,6 +176,27 @@ def _lognormal_masses(mu: float, sigma: float, scale: float, cap: float, h: floa
     return out
 
 
+def _respread(pmf: np.ndarray, position: np.ndarray, n: int) -> np.ndarray:
+    """The masses ``pmf`` moved to the (fractional) grid positions ``position``, each shared
+    between the two points around it in proportion to its distance, so that the mean is kept
+    exactly (positions at or beyond the last point go to it).
+
+    Used for the loss net of insurance: a grid point's loss minus its recovery falls between
+    grid points wherever a deductible or limit is not a multiple of the step; rounding it to the
+    nearest point would move the mean by up to half a step per event.
+
+    >>> _respread(np.array([0.0, 1.0, 0.0, 0.0]), np.array([0.0, 1.25, 2.0, 3.0]), 4).tolist()
+    [0.0, 0.75, 0.25, 0.0]
+    """
+    position = np.minimum(position, n - 1)
+    low = np.floor(position).astype(np.int64)
+    frac = position - low
+    high = np.minimum(low + 1, n - 1)
+    out = np.bincount(low, weights=pmf * (1.0 - frac), minlength=n)
+    out += np.bincount(high, weights=pmf * frac, minlength=n)
+    return out
+
+
 def _cell_differences(z: np.ndarray) -> np.ndarray:
     """``ndtr(z[k]) - ndtr(z[k - 1])`` (with ``ndtr(z[-1]) = 0``) for increasing ``z``, to full
     relative precision: from the survival function where ``z > 0``, so that the tiny masses of
@@ -238,8 +261,10 @@ class Aggregator:
         m1 = a * math.exp(ma + sa**2 / 2) + b * math.exp(mb + sb**2 / 2)
         m2 = (a * a * math.exp(2 * ma + 2 * sa**2) + b * b * math.exp(2 * mb + 2 * sb**2)
               + 2 * a * b * math.exp(ma + mb + (sa**2 + sb**2) / 2))
-        cap = lk.a_cap[link] / max(lk.a_scale[link], 1e-300)
-        top = a * min(math.exp(ma + 3.72 * sa), cap) + b * min(math.exp(mb + 3.72 * sb), MAX_DOWNTIME_DAYS)
+        # the caps act after the scenario's multiplier, before the controls' factors
+        cap_a = lk.a_cap[link] * c.sev_a[link]
+        cap_b = MAX_DOWNTIME_DAYS * lk.b_scale[link] * lk.has_down[link] * c.sev_b[link]
+        top = min(a * math.exp(ma + 3.72 * sa), cap_a) + min(b * math.exp(mb + 3.72 * sb), cap_b)
         return m1, m2, top
 
     def _step(self, links: np.ndarray, cost_members: dict[int, list[int]], n: int) -> float:
@@ -273,12 +298,13 @@ class Aggregator:
         lk, c = self.p.links, self.c
         mult = lk.sev_mult[link]
         a = lk.a_scale[link] * c.sev_a[link] * mult
-        cap = lk.a_cap[link] * c.sev_a[link] * mult
+        cap = lk.a_cap[link] * c.sev_a[link]  # the replacement value caps the damage under the scenario
         pmf = _lognormal_masses(lk.mu_a[link], lk.s_a[link], a, cap, h, n)
         phi = None
         if lk.has_down[link] and lk.b_scale[link] > 0:
             b = lk.b_scale[link] * c.sev_b[link] * mult
-            down = _lognormal_masses(lk.mu_b[link], lk.s_b[link], b, MAX_DOWNTIME_DAYS * b, h, n)
+            cap_b = MAX_DOWNTIME_DAYS * lk.b_scale[link] * c.sev_b[link]
+            down = _lognormal_masses(lk.mu_b[link], lk.s_b[link], b, cap_b, h, n)
             phi = np.fft.rfft(pmf) * np.fft.rfft(down)  # damage + downtime: independent
             if c.deductible.shape[1]:  # insurance needs the event's loss distribution itself
                 pmf = np.clip(np.fft.irfft(phi, n), 0.0, None)
@@ -290,8 +316,7 @@ class Aggregator:
             for j in range(c.deductible.shape[1]):
                 recovered += np.clip(x - c.deductible[link, j], 0.0, c.limit[link, j])
             net = x - np.minimum(recovered, x)
-            pmf = np.bincount(np.minimum(np.rint(net / h).astype(np.int64), n - 1), weights=pmf,
-                              minlength=n)
+            pmf = _respread(pmf, net / h, n)
         if phi is None:
             phi = np.fft.rfft(pmf)
         keep = c.keep[link]

@@ -34,10 +34,10 @@ from climaterisk.model.streaming import RowSummary
 
 
 def loss_factors(portfolio: Portfolio, config: Config) -> tuple[np.ndarray, np.ndarray]:
-    """Per link, what turns an event's damage [currency] and downtime [days] into loss under
+    """Per link, what turns an event's damage [currency] and downtime [days] (both already
+    under the scenario, see :class:`~climaterisk.model.draws.Draws`) into loss under
     ``config``: ``(damage factor [-], cost per downtime day [currency/day])``."""
-    links = portfolio.links
-    return config.sev_a * links.sev_mult, config.sev_b * links.sev_mult * links.b_scale
+    return config.sev_a, config.sev_b * portfolio.links.b_scale
 
 
 def event_loss(portfolio: Portfolio, draws: Draws, config: Config, ws: Workspace | None = None,
@@ -45,10 +45,10 @@ def event_loss(portfolio: Portfolio, draws: Draws, config: Config, ws: Workspace
     """Loss [currency] of every sampled event (or of the events ``subset``) under ``config``,
     in the workspace's array ``buffer`` (a fresh array without a workspace).
 
-    Loss = damage x damage factor + downtime days x cost per day, after the scenario severity
-    multiplier and the controls. Transfer layers, disjoint bands of loss, recover
-    ``clip(loss - deductible, 0, limit)`` each; thinned-out events (removed by frequency-
-    reducing controls) lose 0.
+    Loss = damage x damage factor + downtime days x cost per day: the scenario's severity
+    multiplier and the caps are in the damage and days already, the controls act here.
+    Transfer layers, disjoint bands of loss, recover ``clip(loss - deductible, 0, limit)``
+    each; thinned-out events (removed by frequency-reducing controls) lose 0.
     """
     pick = (lambda a: a) if subset is None else (lambda a: a[subset])
     k = pick(draws.link)
@@ -78,15 +78,15 @@ def event_loss(portfolio: Portfolio, draws: Draws, config: Config, ws: Workspace
 def event_outcomes(portfolio: Portfolio, draws: Draws, config: Config) -> tuple[np.ndarray, np.ndarray]:
     """Loss [currency] and downtime [days] of every sampled event under ``config``.
 
-    Downtime is full-outage-equivalent days after controls and the scenario severity
-    multiplier; it is 0 for links without a downtime model and for thinned-out events. The loss
-    is the one :func:`evaluate` recorded for ``config`` in this chunk, if any.
+    Downtime is full-outage-equivalent days after the scenario severity multiplier, the cap
+    and the controls; it is 0 for links without a downtime model and for thinned-out events.
+    The loss is the one :func:`evaluate` recorded for ``config`` in this chunk, if any.
     """
     loss = draws.losses.get(config.name)
     if loss is None:
         loss = event_loss(portfolio, draws, config)
     k = draws.link
-    days = gather(config.sev_b * portfolio.links.sev_mult, k, np.empty(len(k)))
+    days = gather(config.sev_b, k, np.empty(len(k)))
     days *= draws.days
     if np.any(config.keep < 1.0):
         days *= draws.u < gather(config.keep, k, np.empty(len(k)))

@@ -13,6 +13,7 @@ from climaterisk.analysis.graph import Gap
 from climaterisk.analysis.results import Assessment, HorizonResult, Line
 from climaterisk.errors import Problem
 from climaterisk.register import Register
+from climaterisk.register.certification import STATUS_LABELS
 from climaterisk.scenarios import Scenario
 
 if TYPE_CHECKING:  # pandas is imported when a frame is made: it costs a quarter second
@@ -177,7 +178,8 @@ def register_text(register: Register, markdown: bool = False) -> str:
     cur = register.currency
     site_rows = []
     for s in sorted(register.sites, key=lambda s: s.id):
-        cert = f"until {s.iso_valid_until.isoformat()}" if s.iso_certified and s.iso_valid_until else "no"
+        cert = STATUS_LABELS[s.iso_status] + (
+            f" until {s.iso_valid_until.isoformat()}" if s.iso_certified and s.iso_valid_until else "")
         hazards = ", ".join(f"{k} {v:g}/yr" for k, v in sorted(s.hazards.items())) or "-"
         site_rows.append([s.id, short(s.name, 40), s.kind, s.region, money(s.replacement_value),
                           money(s.interruption_cost_per_day), cert, hazards])
@@ -190,17 +192,20 @@ def register_text(register: Register, markdown: bool = False) -> str:
     for c in sorted(register.controls, key=lambda c: (len(c.id), c.id)):
         status = f"{c.status} {c.effective_year}" if c.status == "planned" else c.status
         ctrl_rows.append([c.id, short(c.title, 44), c.type, status, ", ".join(mitigates[c.id]) or "-",
-                          ", ".join(c.clauses) or "-", c.owner or "-", _date(c.last_tested)])
+                          ", ".join(c.clauses) or "-", c.owner or "-", _date(c.last_tested),
+                          c.last_incident_review.isoformat() if c.last_incident_review else "-"])
     out += ["", f"{head}Controls", "", tabulate(
         ctrl_rows, headers=["control", "title", "type", "status", "risks", "ISO 22301", "owner",
-                            "last tested"], tablefmt="github" if markdown else "simple")]
+                            "last tested / exercised", "last post-incident review"],
+        tablefmt="github" if markdown else "simple")]
     return "\n".join(out) + "\n"
 
 
 def gaps_text(gaps: list[Gap], register: Register, markdown: bool = False) -> str:
     fmt = "github" if markdown else "simple"
+    assumed = sum(bool(g.assumed) for g in gaps)
     title = (f"Gaps in register {register.id} as of {register.as_of.isoformat()}: "
-             f"{len(gaps)} finding(s)")
+             f"{len(gaps)} finding(s), {assumed} of them resting on inputs marked as assumptions")
     if not gaps:
         return title + "\n"
     rows = [[g.rule, g.entity, g.reason] for g in gaps]
@@ -266,10 +271,15 @@ def coverage_text(result: Assessment, markdown: bool = False) -> str:
     rows = []
     for label, period in periods:
         for r in period["by_site_kind"]:
-            rows.append([label, r["site_kind"], f"{r['certified']} of {r['sites']}",
+            rows.append([label, r["site_kind"], r["company"], r["lessor"], r["not_certified"],
+                         r["unknown"], f"{r['certified']} of {r['sites']}",
                          f"{r['share_by_count']:.1%}", f"{r['share_by_value']:.1%}"])
-    out.append(tabulate(rows, headers=["when", "site kind", "certified", "share by count",
-                                       "share by value"], tablefmt=fmt))
+    out.append(tabulate(rows, headers=["when", "site kind", "company BCMS", "lessor", "not certified",
+                                       "unknown", "certified", "share by count", "share by value"],
+                        tablefmt=fmt))
+    out += ["", "company BCMS: certified under the company's own BCMS; lessor: covered by the "
+            "lessor's or operator's certificate, not the company's BCMS; unknown: no information "
+            "(neither certified nor a gap)."]
     for clauses in iso["clauses"]:
         out += ["", f"{head}Clause-8 evidence by risk in {clauses['year']} "
                 "(site kinds covered / all site kinds)", ""]
@@ -277,18 +287,39 @@ def coverage_text(result: Assessment, markdown: bool = False) -> str:
         rows = []
         for m in clauses["matrix"]:
             n = len(m["site_kinds"])
-            cells = [f"{len(m['clauses'][c]['covered_kinds'])}/{n}" for c in ids]
+            cells = ([f"{len(m['clauses'][c]['covered_kinds'])}/{n}" for c in ids] if m["applicable"]
+                     else ["n/a"] * len(ids))
             rows.append([m["risk"], short(m["title"], 34), *cells])
         out.append(tabulate(rows, headers=["risk", "title", *ids], tablefmt=fmt))
-        out.append(f"{len(clauses['gaps'])} gap(s); clauses: " + "; ".join(
-            f"{c['id']} {c['title']}" for c in clauses["clauses"]))
+        out.append(f"{len(clauses['gaps'])} gap(s); clause 8 applies to {clauses['applies_to']} "
+                   "(n/a: not a disruption risk); clauses: " + "; ".join(
+                       f"{c['id']} {c['title']}" for c in clauses["clauses"]))
+    out += ["", f"{head}Business impact analysis (ISO 22301 8.2.2)", ""]
+    if iso["bia"]:
+        rows = [[a["id"], short(a["name"], 30), a["priority"] or "-", f"{a['mtpd_days']:g}",
+                 f"{a['rto_days']:g}", f"{a['rpo_hours']:g}", short(a["mbco"], 40),
+                 ", ".join(f"{d['site']} ({d['iso22301']})" for d in a["depends_on_sites"]) or "-",
+                 ", ".join(a["depends_on_activities"]) or "-"] for a in iso["bia"]]
+        out.append(tabulate(rows, headers=["activity", "name", "priority", "MTPD (days)", "RTO (days)",
+                                           "RPO (hours)", "MBCO", "sites", "activities"], tablefmt=fmt))
+    else:
+        out.append("The register lists no activity of a business impact analysis (bia.yaml absent or "
+                   "empty): clause 8.2.2 is evidenced only by controls citing it.")
     for exp in iso["exposure"]:
         out += ["", f"{head}Simulated exposure coverage in {exp['year']} (± standard error)", ""]
         measures = [
             ("disruptive events on certified sites", "events_on_certified_share"),
+            ("  of which company BCMS certified", "events_on_company_certified_share"),
+            ("  of which lessor certified", "events_on_lessor_certified_share"),
+            ("disruptive events on sites of unknown status", "events_on_unknown_status_share"),
             ("downtime days on certified sites", "downtime_on_certified_share"),
+            ("downtime days on sites of unknown status", "downtime_on_unknown_status_share"),
             ("acute losses on certified sites", "loss_on_certified_share"),
-            ("P(≥1 disruptive event at an uncertified site) per year", "p_event_at_uncertified_site"),
+            ("acute losses on sites of unknown status", "loss_on_unknown_status_share"),
+            ("P(≥1 disruptive event at a site known to be uncertified) per year",
+             "p_event_at_uncertified_site"),
+            ("P(≥1 disruptive event at a site of unknown status) per year",
+             "p_event_at_unknown_status_site"),
             ("P(an outage longer than its site's RTO) per year", "p_downtime_exceeds_rto"),
             ("P(an outage longer than its site's MTPD) per year", "p_downtime_exceeds_mtpd"),
         ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from climaterisk.analysis import coverage, disclosures
+from climaterisk.analysis import coverage, disclosures, graph
 from climaterisk.analysis.results import Assessment
 
 Cell = str | float | int | None
@@ -220,12 +220,29 @@ def certification_table(result: Assessment) -> Table:
     reg = result.register
     periods = [("as of " + reg.as_of.isoformat(), coverage.certification_coverage(reg))]
     periods += [(str(h.year), coverage.certification_coverage(reg, h.year)) for h in result.horizons]
-    rows = [[label, r["site_kind"].replace("_", " "), r["certified"], r["sites"], r["share_by_count"],
-             r["share_by_value"]] for label, period in periods for r in period]
+    rows = [[label, r["site_kind"].replace("_", " "), r["company"], r["lessor"], r["not_certified"],
+             r["unknown"], r["certified"], r["sites"], r["share_by_count"], r["share_by_value"]]
+            for label, period in periods for r in period]
     return Table("iso22301_certification", "ISO 22301 certification by site kind",
-                 ["when", "site kind", "certified", "sites", "share by count", "share by value"],
-                 ["text", "text", "int", "int", "pct", "pct"], rows,
-                 note=f"Renewal assumption: {reg.renewal_assumption or reg.renewal}")
+                 ["when", "site kind", "company BCMS", "lessor", "not certified", "unknown", "certified",
+                  "sites", "share by count", "share by value"],
+                 ["text", "text", "int", "int", "int", "int", "int", "int", "pct", "pct"], rows,
+                 note="company BCMS: certified under the company's own business continuity management "
+                 "system; lessor: covered by the lessor's or operator's certificate (not the company's "
+                 "BCMS); unknown: the register has no information (counted neither as certified nor as "
+                 f"a gap). Renewal assumption: {reg.renewal_assumption or reg.renewal}")
+
+
+def gaps_table(result: Assessment) -> Table:
+    """The register's gaps as of its date; a finding resting on an assumed input says so."""
+    reg = result.register
+    found = graph.find_gaps(reg)
+    rows = [[g.rule, g.entity, g.reason, "assumed input" if g.assumed else "-"] for g in found]
+    assumed = sum(bool(g.assumed) for g in found)
+    return Table("gaps", f"Gaps in the register as of {reg.as_of.isoformat()}",
+                 ["rule", "where", "finding", "rests on"], ["text"] * 4, rows,
+                 note=f"{assumed} of {len(found)} findings rest on inputs the register marks as "
+                 "assumptions (the basis is given in the finding); they are not facts about the company.")
 
 
 def controls_table(result: Assessment) -> Table:
@@ -236,9 +253,11 @@ def controls_table(result: Assessment) -> Table:
         status = f"{c.status} ({c.effective_year})" if c.effective_year else c.status
         rows.append([c.id, c.title, c.type, status, ", ".join(mitigates[c.id]) or "-",
                      ", ".join(c.clauses) or "-", c.owner or "-",
-                     c.last_tested.isoformat() if c.last_tested else "never"])
+                     c.last_tested.isoformat() if c.last_tested else "never",
+                     c.last_incident_review.isoformat() if c.last_incident_review else "-"])
     return Table("controls", "Controls", ["id", "control", "type", "status", "risks", "ISO 22301 clauses",
-                                          "owner", "last tested"], ["text"] * 8, rows)
+                                          "owner", "last tested / exercised", "last post-incident review"],
+                 ["text"] * 9, rows)
 
 
 def site_exposure_table(result: Assessment) -> Table:
@@ -350,6 +369,7 @@ def build_report(main: Assessment, compared: list[Assessment],
         movement_table(previous[1], previous[0], cur) if previous else
         "Movement since the previous review: no previous review is recorded for this register.",
         certification_table(main),
+        gaps_table(main),
     ])
     metrics = Section("Metrics and targets", "27-37", [
         ghg_table(main), reconciliation_table(main), cross_industry_table(main), targets_table(main),

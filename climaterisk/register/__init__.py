@@ -17,6 +17,7 @@ from climaterisk.register.loading import (
     DEFAULT_REGISTER,
     REGISTER_FILES_ORDER,
     AnnualCost,
+    BiaActivity,
     CarbonCost,
     CommonEvent,
     Control,
@@ -36,7 +37,7 @@ from climaterisk.register.loading import (
 )
 
 __all__ = [
-    "DEFAULT_REGISTER", "REGISTER_FILES_ORDER", "AnnualCost", "CarbonCost", "CommonEvent", "Control",
-    "CoolingEnergy", "EntityEvent", "Metric", "Model", "Region", "Register", "Risk", "Site", "SiteEvent",
-    "Target", "load_register", "resolve_register_path", "shipped_registers",
+    "DEFAULT_REGISTER", "REGISTER_FILES_ORDER", "AnnualCost", "BiaActivity", "CarbonCost", "CommonEvent",
+    "Control", "CoolingEnergy", "EntityEvent", "Metric", "Model", "Region", "Register", "Risk", "Site",
+    "SiteEvent", "Target", "load_register", "resolve_register_path", "shipped_registers",
 ]

@@ -19,6 +19,9 @@ from pathlib import Path
 from climaterisk.errors import Problem
 from climaterisk.register import schema
 
+CERTIFIED = ("company", "lessor")
+"""The ISO 22301 statuses of a site that hold a certificate."""
+
 
 @dataclass(frozen=True)
 class _Files:
@@ -30,12 +33,13 @@ class _Files:
     opps: str
     controls: str
     metrics: str
+    bia: str
 
     @classmethod
     def of(cls, folder: Path) -> _Files:
         """The files of ``folder`` (whether they exist or not)."""
         names = ("register.yaml", "sites.yaml", "risks.yaml", "opportunities.yaml", "controls.yaml",
-                 "metrics.yaml")
+                 "metrics.yaml", "bia.yaml")
         return cls(*(str(folder / n) for n in names))
 
 
@@ -52,6 +56,7 @@ class _Entries:
     controls: list[dict]
     metrics: list[dict]
     targets: list[dict]
+    activities: list[dict]
 
     @classmethod
     def of(cls, folder: Path, data: dict[str, dict]) -> _Entries:
@@ -64,6 +69,7 @@ class _Entries:
             controls=data.get("controls.yaml", {}).get("controls", []),
             metrics=data.get("metrics.yaml", {}).get("metrics", []),
             targets=data.get("metrics.yaml", {}).get("targets", []),
+            activities=data.get("bia.yaml", {}).get("activities", []),
         )
 
 
@@ -87,10 +93,12 @@ def cross_check(
     ids = _unique_ids(reg, problems)
     _check_metadata(reg, problems)
     _check_sites(reg, ids, problems)
+    _check_footprints(reg, problems)
     _check_risks(reg, ids, problems)
     _check_controls(reg, ids, problems)
     _check_metrics_and_targets(reg, ids, problems)
     _check_disclosure(reg, ids, problems)
+    _check_bia(reg, ids, problems)
     _check_sources(provenance, ids.documents, problems)
 
 
@@ -189,14 +197,36 @@ def _check_sites(reg: _Entries, ids: _Ids, problems: list[Problem]) -> None:
             problems.append(Problem(
                 file, site["id"], "rto_days", rto, f"an RTO no longer than the MTPD ({mtpd:g} days)"
             ))
-        iso = site.get("iso22301")
-        if iso and iso["certified"] and iso.get("valid_until") is None:
+        iso = site.get("iso22301") or {}
+        status = iso.get("status")
+        if status is not None and "certified" in iso and iso["certified"] != (status in CERTIFIED):
+            problems.append(Problem(
+                file, site["id"], "iso22301.certified", iso["certified"],
+                f"{str(status in CERTIFIED).lower()} for status {status} (or leave certified out)",
+            ))
+        elif (status in CERTIFIED or (status is None and iso.get("certified"))) \
+                and iso.get("valid_until") is None:
             problems.append(Problem(
                 file, site["id"], "iso22301.valid_until", None, "the certificate's expiry date"
             ))
 
 
 # --------------------------------------------------------------------------- risks and opportunities
+
+
+def _check_footprints(reg: _Entries, problems: list[Problem]) -> None:
+    """A common event's per-site footprints name sites of its own region."""
+    in_region: dict[str, set[str]] = {}
+    for site in reg.sites:
+        in_region.setdefault(site["region"], set()).add(site["id"])
+    for region in reg.regions:
+        members = in_region.get(region["id"], set())
+        for i, event in enumerate(region.get("common_events", [])):
+            for site_id in event.get("footprints", {}):
+                if site_id not in members:
+                    problems.append(Problem(
+                        reg.files.sites, region["id"], f"common_events[{i}].footprints", site_id,
+                        f"a site of region {region['id']} ({', '.join(sorted(members)) or 'none'})"))
 
 
 def _known_hazards(reg: _Entries) -> set[str]:
@@ -356,6 +386,33 @@ def _check_disclosure(reg: _Entries, ids: _Ids, problems: list[Problem]) -> None
     for i, check in enumerate(disclosure.get("reported_checks", [])):
         fld = f"disclosure.reported_checks[{i}].metric"
         _ref(ids.metrics, check["metric"], file, "", fld, "metric", problems)
+
+
+def _check_bia(reg: _Entries, ids: _Ids, problems: list[Problem]) -> None:
+    """BIA activities (``bia.yaml``): ids unique; RTO [days] and RPO [hours] within the MTPD [days];
+    every site and activity they depend on declared (and not the activity itself)."""
+    file = reg.files.bia
+    activity_ids = _unique(reg.activities, file, "BIA activity", problems)
+    for act in reg.activities:
+        aid, mtpd = act["id"], act["mtpd_days"]
+        if act["rto_days"] > mtpd:
+            problems.append(Problem(
+                file, aid, "rto_days", act["rto_days"], f"an RTO no longer than the MTPD ({mtpd:g} days)"
+            ))
+        if act["rpo_hours"] > 24 * mtpd:
+            problems.append(Problem(
+                file, aid, "rpo_hours", act["rpo_hours"],
+                f"an RPO no longer than the MTPD ({mtpd:g} days = {24 * mtpd:g} hours)",
+            ))
+        dep = act.get("depends_on") or {}
+        for sid in dep.get("sites", []):
+            _ref(ids.sites, sid, file, aid, "depends_on.sites", "site", problems)
+        for other in dep.get("activities", []):
+            if other == aid:
+                problems.append(Problem(file, aid, "depends_on.activities", other,
+                                        "the id of another activity (not the activity itself)"))
+            else:
+                _ref(activity_ids, other, file, aid, "depends_on.activities", "BIA activity", problems)
 
 
 def _check_sources(provenance: list[schema.Provenance], doc_ids: set[str], problems: list[Problem]) -> None:

@@ -25,6 +25,8 @@ class CommonEvent:
     hazard: str
     rate: float  # [events/yr] regional events in the baseline year
     footprint: float  # [fraction 0-1] chance one event strikes a given site of the region
+    footprints: dict[str, float] = field(default_factory=dict)  # [fraction 0-1] by site id, overriding
+    correlation: float = 0.0  # [0-1] of the struck sites' log-severities within one event
 
 
 @dataclass(frozen=True)
@@ -45,13 +47,20 @@ class Site:
     electricity_mwh: float = 0.0  # [MWh/yr]
     pue: float | None = None  # [-]
     renewable_share: float = 0.0  # [fraction 0-1]
-    iso_certified: bool = False
+    iso_status: str = "unknown"  # one of schema.ISO_STATUSES: company, lessor, not_certified, unknown
     iso_valid_until: dt.date | None = None
+    iso_holder: str | None = None  # who holds the certificate
+    iso_scope: str | None = None  # the certificate's scope statement
     rto_days: float | None = None  # [days]
     mtpd_days: float | None = None  # [days]
     hazards: Mapping[str, float] = field(default_factory=dict)  # [events/yr] local rates
     lat: float | None = None
     lon: float | None = None
+
+    @property
+    def iso_certified(self) -> bool:
+        """Whether a certificate is recorded (the company's or the lessor's), valid or expired."""
+        return self.iso_status in ("company", "lessor")
 
 
 @dataclass(frozen=True)
@@ -118,6 +127,13 @@ class Risk:
     is_opportunity: bool = False
     source: str = ""
 
+    @property
+    def is_disruption(self) -> bool:
+        """Whether the risk can disrupt operations, so that ISO 22301 clause 8 applies to it: an
+        acute physical risk, or any risk with a downtime model (a site event with downtime days)."""
+        return self.category == "physical_acute" or any(
+            isinstance(m, SiteEvent) and m.downtime is not None for m in self.models)
+
 
 @dataclass(frozen=True)
 class Control:
@@ -137,7 +153,8 @@ class Control:
     limit: float = 0.0  # [currency per event] transfer only
     clauses: tuple[str, ...] = ()
     owner: str | None = None
-    last_tested: dt.date | None = None
+    last_tested: dt.date | None = None  # last test or exercise (ISO 22301 8.5)
+    last_incident_review: dt.date | None = None  # last post-incident review (ISO 22301 8.6)
     annual_cost: float | None = None  # [currency/yr]
     source: str = ""
     planned_on: dt.date | None = None  # date the control was decided
@@ -160,6 +177,23 @@ class Control:
         if self.site_ids is None:
             return True
         return site_id is not None and site_id in self.site_ids
+
+
+@dataclass(frozen=True)
+class BiaActivity:
+    """A prioritised activity of the business impact analysis (ISO 22301 8.2.2)."""
+
+    id: str
+    name: str
+    mtpd_days: float  # [days] maximum tolerable period of disruption
+    rto_days: float  # [days] recovery time objective
+    rpo_hours: float  # [hours] recovery point objective (data loss tolerated)
+    mbco: str  # minimum business continuity objective
+    site_ids: tuple[str, ...] = ()  # sites it depends on
+    activity_ids: tuple[str, ...] = ()  # other activities it depends on
+    priority: int | None = None  # 1 (most urgent) to 5
+    description: str = ""
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -206,6 +240,7 @@ class Register:
     controls: tuple[Control, ...]
     metrics: tuple[Metric, ...]
     targets: tuple[Target, ...]
+    bia: tuple[BiaActivity, ...] = ()  # business impact analysis, if the register has one
     documents: tuple[Mapping[str, Any], ...] = ()
     electricity_price: float | None = None  # [currency/MWh]
     fx_usd: float | None = None  # [currency per USD]

@@ -1,7 +1,8 @@
 """The register: validated, linked dataclasses built from a register folder.
 
 A register folder holds ``register.yaml`` (metadata), ``sites.yaml``, ``risks.yaml`` and,
-optionally, ``opportunities.yaml``, ``controls.yaml`` and ``metrics.yaml``. The format is
+optionally, ``opportunities.yaml``, ``controls.yaml``, ``metrics.yaml`` and ``bia.yaml`` (the
+business impact analysis). The format is
 described field by field in ``docs/register-format.md`` (generated from :mod:`schema`).
 
 This module finds a register folder, reads and validates its files (:func:`load_register`) and
@@ -22,6 +23,7 @@ from climaterisk.register.crosscheck import cross_check
 from climaterisk.register.distributions import LogNormal, Uniform
 from climaterisk.register.entities import (
     AnnualCost,
+    BiaActivity,
     CarbonCost,
     CommonEvent,
     Control,
@@ -38,9 +40,9 @@ from climaterisk.register.entities import (
 )
 
 __all__ = [
-    "DEFAULT_REGISTER", "REGISTER_FILES_ORDER", "AnnualCost", "CarbonCost", "CommonEvent", "Control",
-    "CoolingEnergy", "EntityEvent", "Metric", "Model", "Region", "Register", "Risk", "Site", "SiteEvent",
-    "Target", "load_register", "resolve_register_path", "shipped_registers",
+    "DEFAULT_REGISTER", "REGISTER_FILES_ORDER", "AnnualCost", "BiaActivity", "CarbonCost", "CommonEvent",
+    "Control", "CoolingEnergy", "EntityEvent", "Metric", "Model", "Region", "Register", "Risk", "Site",
+    "SiteEvent", "Target", "load_register", "resolve_register_path", "shipped_registers",
 ]
 
 DEFAULT_REGISTER = "kuaishou-2023"
@@ -174,6 +176,7 @@ def _build(
         controls=controls,
         metrics=tuple(_build_metric(m) for m in metrics_raw),
         targets=tuple(_build_target(t) for t in data.get("metrics.yaml", {}).get("targets", [])),
+        bia=tuple(_build_activity(a) for a in data.get("bia.yaml", {}).get("activities", [])),
         documents=tuple(meta.get("documents", [])),
         electricity_price=params.get("electricity_price"), fx_usd=params.get("fx_usd"),
         certification_cycle_years=iso.get("certification_cycle_years", 3.0),
@@ -188,14 +191,16 @@ def _build_region(r: dict) -> Region:
     """A region with its common events (rate in events/yr; footprint: the chance [fraction] that an
     event strikes each site of the region)."""
     return Region(r["id"], r["name"], tuple(
-        CommonEvent(e["hazard"], e["rate"], e["footprint"]) for e in r.get("common_events", [])
+        CommonEvent(e["hazard"], e["rate"], e["footprint"], dict(e.get("footprints", {})),
+                    e.get("severity_correlation", 0.0))
+        for e in r.get("common_events", [])
     ))
 
 
 def _build_site(s: dict) -> Site:
     """A site: values in currency (interruption cost per day), electricity in MWh/yr, RTO and
     MTPD in days, hazard rates in events/yr."""
-    iso = s.get("iso22301") or {"certified": False, "valid_until": None}
+    iso = s.get("iso22301") or {}
     loc = s.get("location") or {}
     return Site(
         id=s["id"], name=s["name"], kind=s["kind"], region=s["region"],
@@ -203,9 +208,31 @@ def _build_site(s: dict) -> Site:
         interruption_cost_per_day=s["interruption_cost_per_day"],
         electricity_mwh=s.get("electricity_mwh", 0.0), pue=s.get("pue"),
         renewable_share=s.get("renewable_share", 0.0),
-        iso_certified=iso["certified"], iso_valid_until=iso.get("valid_until"),
+        iso_status=iso_status(iso), iso_valid_until=iso.get("valid_until"),
+        iso_holder=iso.get("holder"), iso_scope=iso.get("scope"),
         rto_days=s.get("rto_days"), mtpd_days=s.get("mtpd_days"),
         hazards=dict(s.get("hazards", {})), lat=loc.get("lat"), lon=loc.get("lon"),
+    )
+
+
+def iso_status(iso: dict) -> str:
+    """A site's ISO 22301 status from its checked ``iso22301`` block: ``status`` if given, else
+    ``certified`` (true: company, false: not_certified), else ``unknown`` (no information)."""
+    if iso.get("status"):
+        return iso["status"]
+    if "certified" in iso:
+        return "company" if iso["certified"] else "not_certified"
+    return "unknown"
+
+
+def _build_activity(a: dict) -> BiaActivity:
+    """A BIA activity: MTPD and RTO in days, RPO in hours, its dependencies by id."""
+    dep = a.get("depends_on") or {}
+    return BiaActivity(
+        id=a["id"], name=a["name"], mtpd_days=a["mtpd_days"], rto_days=a["rto_days"],
+        rpo_hours=a["rpo_hours"], mbco=a["mbco"], site_ids=tuple(dep.get("sites", [])),
+        activity_ids=tuple(dep.get("activities", [])), priority=a.get("priority"),
+        description=a.get("description", ""), source=a.get("source", ""),
     )
 
 
@@ -238,6 +265,7 @@ def _build_control(c: dict) -> Control:
         downtime=eff.get("downtime", 0.0), deductible=eff.get("deductible", 0.0),
         limit=eff.get("limit", 0.0), clauses=tuple(c.get("iso22301_clauses", [])),
         owner=c.get("owner"), last_tested=c.get("last_tested"),
+        last_incident_review=c.get("last_incident_review"),
         annual_cost=c.get("annual_cost"), source=c.get("source", ""),
         planned_on=c.get("planned_on"),
     )

@@ -42,6 +42,7 @@ from climaterisk.register.fields import (
     Obj,
     Provenance,
     Quantity,
+    SourcedDate,
     Str,
     Tagged,
     Uniform,
@@ -50,13 +51,59 @@ from climaterisk.register.fields import (
 )
 
 __all__ = [
-    "CONTROL", "CONTROL_STATUSES", "CONTROL_TYPES", "DATE_PATTERN", "HORIZON_NAMES", "ID_PATTERN",
-    "IFRS_TYPES", "INVALID", "MAX_MAGNITUDE", "METRIC", "METRIC_CATEGORIES", "MODEL", "MODEL_TYPES",
-    "OPPORTUNITY", "OPPORTUNITY_CATEGORIES", "REGION", "REGISTER_FILES", "REGISTER_META", "REQUIRED_FILES",
-    "RISK", "RISK_CATEGORIES", "SCENARIO", "SERIES", "SITE", "SITE_KINDS", "SOURCE_PATTERN", "TARGET", "At",
-    "Bool", "Date", "Enum", "F", "Id", "Interval", "ListOf", "MapOf", "Node", "Nullable", "Num", "Obj",
-    "Provenance", "Quantity", "Selector", "Str", "Tagged", "Uniform", "check_source", "field_rows",
-    "json_schema", "markdown_reference",
+    "BIA_ACTIVITY",
+    "CONTROL",
+    "CONTROL_STATUSES",
+    "CONTROL_TYPES",
+    "DATE_PATTERN",
+    "HORIZON_NAMES",
+    "ID_PATTERN",
+    "IFRS_TYPES",
+    "INVALID",
+    "ISO_STATUSES",
+    "MAX_MAGNITUDE",
+    "METRIC",
+    "METRIC_CATEGORIES",
+    "MODEL",
+    "MODEL_TYPES",
+    "OPPORTUNITY",
+    "OPPORTUNITY_CATEGORIES",
+    "REGION",
+    "REGISTER_FILES",
+    "REGISTER_META",
+    "REQUIRED_FILES",
+    "RISK",
+    "RISK_CATEGORIES",
+    "SCENARIO",
+    "SERIES",
+    "SITE",
+    "SITE_KINDS",
+    "SOURCE_PATTERN",
+    "TARGET",
+    "At",
+    "Bool",
+    "Date",
+    "Enum",
+    "F",
+    "Id",
+    "Interval",
+    "ListOf",
+    "MapOf",
+    "Node",
+    "Nullable",
+    "Num",
+    "Obj",
+    "Provenance",
+    "Quantity",
+    "Selector",
+    "SourcedDate",
+    "Str",
+    "Tagged",
+    "Uniform",
+    "check_source",
+    "field_rows",
+    "json_schema",
+    "markdown_reference",
 ]
 
 # --------------------------------------------------------------------------- enums
@@ -74,6 +121,10 @@ CONTROL_TYPES = ("preventive", "detective", "corrective", "transfer")
 CONTROL_STATUSES = ("implemented", "planned", "retired")
 METRIC_CATEGORIES = ("ghg", "energy", "water", "waste", "workforce", "other")
 MODEL_TYPES = ("site_event", "entity_event", "cooling_energy", "carbon_cost", "annual_cost")
+ISO_STATUSES = ("company", "lessor", "not_certified", "unknown")
+"""ISO 22301 status of a site: certified under the company's own BCMS (``company``), covered only by
+the lessor's or operator's certificate (``lessor``), known not to be certified (``not_certified``),
+or no information (``unknown``: neither certified nor a certification gap)."""
 
 
 # --------------------------------------------------------------------------- selector
@@ -114,6 +165,16 @@ class Selector(Node):
 
     def type_name(self) -> str:
         return "site selector: `all`, [site ids], or {kind, region, ids}"
+
+
+def _iso_provenance(iso: dict, at: At) -> None:
+    """Records a site's ISO 22301 status with its source as provenance (value: the status, as
+    given or read from ``certified``), so that an assumed status is listed with the assumptions."""
+    source = iso.get("source", "")
+    if SOURCE_PATTERN.match(source):  # free text (allowed before sources were read here) is not recorded
+        status = iso.get("status") or (
+            ("company" if iso["certified"] else "not_certified") if "certified" in iso else "unknown")
+        at.provenance.append(Provenance(at.file, at.entry, at.path, status, "", source.strip()))
 
 
 def _fraction(doc: str) -> Quantity:
@@ -216,6 +277,14 @@ REGION = Obj([
         F("hazard", Id()),
         F("rate", Quantity(unit="events/yr", lo=0.0), doc="regional events per year"),
         F("footprint", _fraction("probability one regional event strikes a given site")),
+        F("footprints", MapOf(_fraction("probability one regional event strikes this site")), False,
+          "per site id of the region: its own probability of being struck, where it differs from "
+          "`footprint` (a site on higher ground, a building in the flood plain)"),
+        F("severity_correlation", _fraction(
+            "correlation of the severities (damage and downtime, on the log scale) of the sites one "
+            "regional event strikes; 0 (the default): independent"), False,
+          "with a correlation above 0 the exact method (`--method fft`) is refused and `auto` "
+          "uses Monte Carlo"),
     ])), False, "regional events that can strike several sites in one year"),
 ])
 
@@ -234,10 +303,20 @@ SITE = Obj([
     F("pue", Quantity(unit="-", lo=1.0, hi=5.0), False, "power usage effectiveness"),
     F("renewable_share", _fraction("share of electricity from renewables"), False),
     F("iso22301", Obj([
-        F("certified", Bool()),
-        F("valid_until", Nullable(Date())),
-        F("source", Str(), False),
-    ]), False, "ISO 22301 certificate"),
+        F("status", Enum(ISO_STATUSES), False,
+          "company: certified under the company's own BCMS; lessor: covered by the lessor's or "
+          "operator's certificate (not the company's BCMS); not_certified; unknown: no information "
+          "(neither certified nor a gap). Default: from `certified` (true: company, false: "
+          "not_certified); without `certified` either, unknown"),
+        F("certified", Bool(), False,
+          "older form of `status` (true: company, false: not_certified); if both are given they must agree"),
+        F("holder", Str(), False, "who holds the certificate (e.g. the lessor's name)"),
+        F("scope", Str(), False, "the certificate's scope statement (activities and sites covered)"),
+        F("valid_until", Nullable(Date()), False, "expiry date; required when certified"),
+        F("source", Str(), False, "where the status comes from; an `assumption:` source marks the "
+          "status as assumed (and the gaps that rest on it)"),
+    ], checks=[_iso_provenance]), False,
+      "ISO 22301 certificate; a site without this block has status unknown"),
     F("rto_days", Quantity(unit="days", lo=0.0), False, "recovery time objective"),
     F("mtpd_days", Quantity(unit="days", lo=0.0), False, "maximum tolerable period of disruption"),
     F("hazards", MapOf(Quantity(unit="events/yr", lo=0.0)), False,
@@ -299,7 +378,12 @@ CONTROL = Obj([
     F("iso22301_clauses", ListOf(Enum(iso22301_clause_ids)), False,
       "ISO 22301 clause-8 elements the control evidences"),
     F("owner", Nullable(Str()), False),
-    F("last_tested", Nullable(Date()), False),
+    F("last_tested", Nullable(SourcedDate()), False,
+      "date of the last test or exercise of the control (ISO 22301 8.5); with a source, "
+      "`assumption:` marks the date as assumed"),
+    F("last_incident_review", Nullable(SourcedDate()), False,
+      "date of the last post-incident review of the control after a real disruption (ISO 22301 "
+      "8.6), distinct from an exercise"),
     F("annual_cost", _money("annual cost of the control", "currency/yr"), False),
     F("source", Str(), False),
 ])
@@ -328,6 +412,24 @@ TARGET = Obj([
     F("source", Str(), False),
 ])
 
+BIA_ACTIVITY = Obj([
+    F("id", Id()), F("name", Str()),
+    F("description", Str(), False),
+    F("priority", Num(lo=1, hi=5, integer=True), False, "1 (most urgent) to 5"),
+    F("mtpd_days", Quantity(unit="days", lo=0.0, lo_open=True),
+      doc="maximum tolerable period of disruption of the activity"),
+    F("rto_days", Quantity(unit="days", lo=0.0), doc="recovery time objective; at most the MTPD"),
+    F("rpo_hours", Quantity(unit="hours", lo=0.0),
+      doc="recovery point objective: the data loss tolerated; at most the MTPD"),
+    F("mbco", Str(), doc="minimum business continuity objective: the reduced level of service "
+      "acceptable until recovery"),
+    F("depends_on", Obj([
+        F("sites", ListOf(Id()), False, "site ids the activity runs at or needs"),
+        F("activities", ListOf(Id()), False, "ids of other activities of this file it needs"),
+    ]), False, "the resources the activity depends on"),
+    F("source", Str(), False),
+], doc="A prioritised activity of the business impact analysis (ISO 22301 8.2.2).")
+
 REGISTER_FILES: dict[str, Obj] = {
     "register.yaml": REGISTER_META,
     "sites.yaml": Obj([
@@ -341,6 +443,8 @@ REGISTER_FILES: dict[str, Obj] = {
         F("metrics", ListOf(METRIC, entities=True), False),
         F("targets", ListOf(TARGET, entities=True), False),
     ]),
+    "bia.yaml": Obj([F("activities", ListOf(BIA_ACTIVITY, entities=True), False,
+                       "prioritised activities of the business impact analysis (ISO 22301 8.2.2)")]),
 }
 REQUIRED_FILES = ("register.yaml", "sites.yaml", "risks.yaml")
 

@@ -51,7 +51,7 @@ def _unflatten(obj: schema.Obj, cells: dict[str, Any], map_keys: dict[str, list[
         node = _inner(f.node)
         if _is_entry_list(f.node):
             continue
-        if isinstance(node, schema.Quantity):
+        if isinstance(node, (schema.Quantity, schema.SourcedDate)):
             value = _quantity(cells, path)
             if value is not _EMPTY:
                 out[f.name] = value
@@ -303,6 +303,8 @@ def workbook_files(
         content = {n: entries(n) for n in names if tables[n]}
         if content:
             files[file] = content
+    if tables["bia_activities"]:
+        files["bia.yaml"] = {"activities": entries("bia_activities")}
     return files, locator, reader.problems, reader.missing
 
 
@@ -411,7 +413,7 @@ def import_register(path: str | Path, out: str | Path, force: bool = False) -> t
         raise InputError([*([folder_problem] if folder_problem else []), *exc.problems]) from None
     if folder_problem:
         raise InputError(folder_problem)
-    for name in ("opportunities.yaml", "controls.yaml", "metrics.yaml"):
+    for name in ("opportunities.yaml", "controls.yaml", "metrics.yaml", "bia.yaml"):
         if name not in texts and (out / name).exists():
             texts[name] = dump_yaml({f.name: [] for f in schema.REGISTER_FILES[name].fields}, str(path))
     try:

@@ -2,7 +2,7 @@
 
 The sheets (:data:`SHEETS`, in :data:`SHEET_ORDER`) and their columns (:func:`sheet_columns`)
 are derived from the field specifications of :mod:`climaterisk.register.schema`: nested fields are
-flattened with dotted headers, a number with a source is two columns, a site selector is the
+flattened with dotted headers, a number or a date with a source is two columns, a site selector is the
 ``sites`` column or the ``sites.kind``, ``sites.region`` and ``sites.ids`` columns, and lists of
 entries inside an entity have sheets of their own keyed by the parent's id. The module also
 holds the escaping of cell text (:func:`to_excel_text` and its inverse :func:`from_excel_text`).
@@ -95,6 +95,7 @@ SHEETS: dict[str, Sheet] = {s.name: s for s in (
     Sheet("controls", "controls.yaml", ("controls",)),
     Sheet("metrics", "metrics.yaml", ("metrics",)),
     Sheet("targets", "metrics.yaml", ("targets",)),
+    Sheet("bia_activities", "bia.yaml", ("activities",)),
 )}
 SHEET_ORDER = (METADATA_SHEET, *SHEETS)
 
@@ -140,7 +141,7 @@ def _columns(obj: schema.Obj, prefix: str = "", parent_required: bool = True) ->
         else:
             required = f"when {prefix.rstrip('.')} is given"
         doc = f.doc or f.node.doc
-        if isinstance(node, schema.Quantity):
+        if isinstance(node, (schema.Quantity, schema.SourcedDate)):
             out.append(Column(path, "quantity", node, node.unit, required, doc))
             out.append(Column(f"{path}.source", "source", schema.Str(), "", "no",
                               f"source of {path}: '<document id>: <where>' or 'assumption: <basis>'"))

@@ -75,7 +75,7 @@ def _flatten(obj: schema.Obj, data: dict, prefix: str = "") -> dict[str, Any]:
         value = data[f.name]
         node = _inner(f.node)
         path = prefix + f.name
-        if isinstance(node, schema.Quantity):
+        if isinstance(node, (schema.Quantity, schema.SourcedDate)):
             _flatten_quantity(value, path, cells)
         elif isinstance(node, schema.Obj):
             if isinstance(value, dict):

@@ -26,6 +26,7 @@ from climaterisk.register.fields.base import (
     Num,
     Provenance,
     Quantity,
+    SourcedDate,
     Str,
     check_source,
 )
@@ -44,5 +45,5 @@ from climaterisk.register.fields.composite import (
 __all__ = [
     "DATE_PATTERN", "ID_PATTERN", "INVALID", "MAX_MAGNITUDE", "SOURCE_PATTERN", "At", "Bool", "Date", "Enum",
     "F", "Id", "Interval", "ListOf", "MapOf", "Node", "Nullable", "Num", "Obj", "Provenance", "Quantity",
-    "Str", "Tagged", "Uniform", "check_source", "field_rows",
+    "SourcedDate", "Str", "Tagged", "Uniform", "check_source", "field_rows",
 ]

@@ -275,6 +275,39 @@ class Date(Node):
 
 
 @dataclass
+class SourcedDate(Date):
+    """A date, written bare or as ``{value: YYYY-MM-DD, source: "..."}``; a date with a source is
+    recorded as provenance (its value the ISO date text, unit ``date``), so that findings resting on
+    an assumed date can say so."""
+
+    def check(self, value: Any, at: At) -> Any:
+        source = ""
+        if isinstance(value, dict):
+            for key in sorted(set(value) - {"value", "source"}):
+                _unknown_key(key, ["value", "source"], at)
+            if "value" not in value:
+                return at.sub("value").error(None, "a value: a date YYYY-MM-DD")
+            if "source" in value:
+                checked = check_source(value["source"], at.sub("source"))
+                source = checked if isinstance(checked, str) else ""
+            value = value["value"]
+        day = super().check(value, at)
+        if day is not INVALID and source:
+            at.provenance.append(Provenance(at.file, at.entry, at.path, day.isoformat(), "date", source))
+        return day
+
+    def json_schema(self) -> dict:
+        plain = super().json_schema()
+        return {"oneOf": [plain, {
+            "type": "object", "properties": {"value": plain, "source": {"type": "string"}},
+            "required": ["value"], "additionalProperties": False,
+        }]}
+
+    def type_name(self) -> str:
+        return "date YYYY-MM-DD (or {value, source})"
+
+
+@dataclass
 class Enum(Node):
     values: tuple[str, ...] | Callable[[], tuple[str, ...]] = ()
     doc: str = ""
