@@ -25,13 +25,24 @@ def test_dask_local_cluster_matches_local_engine(mini_register_path, mini_scenar
     assert remote.manifest["engine"] == "dask"
 
 
-def test_unreachable_scheduler_is_a_clear_error(mini_register_path, mini_scenario_path):
+def test_unreachable_scheduler_is_a_clear_error(mini_register_path, mini_scenario_path, monkeypatch):
+    """The engine's Dask client, with its connect timeout cut from the engine's 10 s to 0.5 s (a
+    refused connection is retried until the timeout), fails with a clear error."""
+    from dask import distributed
     from typer.testing import CliRunner
 
     from climaterisk.cli import app
 
+    real_client, calls = distributed.Client, []
+
+    def quick_client(address, *args, timeout=None, **kwargs):
+        calls.append(address)
+        return real_client(address, *args, timeout="0.5s", **kwargs)
+
+    monkeypatch.setattr(distributed, "Client", quick_client)
     result = CliRunner().invoke(app, ["assess", "--register", str(mini_register_path), "--scenario",
                                       str(mini_scenario_path), "--engine", "dask", "--scheduler",
                                       "tcp://127.0.0.1:1", "--trials", "1000"])
+    assert calls == ["tcp://127.0.0.1:1"]  # the engine's own connection attempt, shortened
     assert result.exit_code == 2
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:1" in result.output

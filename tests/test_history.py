@@ -1,5 +1,5 @@
 """The history store and the quarterly review: immutability, atomicity under kill, concurrent
-writers, schema migration, and a review whose parts add up."""
+writers, schema migration, and a review whose parts are the differences of the runs that define them."""
 
 from __future__ import annotations
 
@@ -133,11 +133,54 @@ def test_older_schema_is_migrated(tmp_path, small_results):
         assert new.residual_eal == results["horizons"][-1]["total"]["residual"]["mean"]
 
 
-def test_review_lists_every_change_and_the_parts_add_up(tmp_path, mini_files, mini_scenario_path):
+def residual_means(results: dict) -> dict[tuple[int, str], float]:
+    """(year, risk id or "total") -> residual EAL of an assessment's results."""
+    out = {}
+    for h in results["horizons"]:
+        out[(h["year"], "total")] = h["total"]["residual"]["mean"]
+        out.update({(h["year"], r["id"]): r["residual"]["mean"] for r in h["by_risk"]})
+    return out
+
+
+def check_attribution(pack: dict, store: Path, quarters: tuple[str, str], before: Path,
+                      scenarios: tuple[Path, Path], trials: int, seed: int) -> dict:
+    """Check each part of the review's attribution against the runs that define it (module
+    docstring of ``climaterisk.history.review``), computed here from the stored snapshots and
+    fresh runs of the earlier register: register = C - B, scenario = B - A', noise = A' - A and
+    total = C - A, where A and C are the two snapshots' stored results, A' the earlier register
+    under the earlier scenario and B under the current one, both with the current seed and trials.
+    Returns the parts by (year, id)."""
+    with Store(store) as db:
+        a = db.latest("mini", quarters[0]).results
+        c = db.latest("mini", quarters[1]).results
+    years = sorted({h["year"] for h in a["horizons"]} & {h["year"] for h in c["horizons"]})
+    assert pack["years"] == years and years
+    old = load_register(before)
+
+    def rerun(scenario: Path) -> dict[tuple[int, str], float]:
+        return residual_means(assess(old, load_scenario(scenario), horizons=years, trials=trials, seed=seed,
+                                     with_controls=False, with_coverage=False).to_dict())
+
+    a_run, c_run = residual_means(a), residual_means(c)
+    a_prime, b = rerun(scenarios[0]), rerun(scenarios[1])
+    parts = {(p["year"], p["id"]): p for p in pack["attribution"]}
+    assert len(parts) == len(pack["attribution"])
+    assert set(parts) == {k for k in (*a_run, *c_run) if k[0] in years}
+    for key, part in parts.items():
+        va, vap, vb, vc = (run_.get(key, 0.0) for run_ in (a_run, a_prime, b, c_run))
+        assert part["total_change"] == pytest.approx(vc - va, rel=1e-12, abs=1e-9), key
+        assert part["register"] == pytest.approx(vc - vb, rel=1e-12, abs=1e-9), key
+        assert part["scenario"] == pytest.approx(vb - vap, rel=1e-12, abs=1e-9), key
+        assert part["sampling_noise"] == pytest.approx(vap - va, rel=1e-12, abs=1e-9), key
+    return parts
+
+
+def test_review_lists_every_change_and_attributes_the_movement(tmp_path, mini_files, mini_scenario_path):
     folder = write_register(tmp_path / "reg", mini_files)
+    before = write_register(tmp_path / "before", mini_files)  # a copy of the earlier register
     store = tmp_path / "h.sqlite"
-    common = ["--register", str(folder), "--store", str(store), *FAST]
-    run("snapshot", "--quarter", "2026Q3", "--scenario", str(mini_scenario_path), *common)
+    common = ["--register", str(folder), "--store", str(store)]
+    run("snapshot", "--quarter", "2026Q3", "--scenario", str(mini_scenario_path), *common, *FAST)
     # the committee's edits: a re-rated risk, a weaker control, a new site, a removed target
     mini_files["risks.yaml"]["risks"][0]["rating"]["likelihood"] = 5
     mini_files["controls.yaml"]["controls"][1]["effect"]["severity"]["value"] = 0.1
@@ -146,8 +189,8 @@ def test_review_lists_every_change_and_the_parts_add_up(tmp_path, mini_files, mi
     mini_files["metrics.yaml"]["targets"] = []
     write_register(folder, mini_files)
     other = write_scenario(tmp_path / "other.yaml", scenario_dict(freq=2.5))  # more floods
-    run("snapshot", "--quarter", "2026Q4", "--scenario", str(other), *common)
-    run("snapshot", "--quarter", "2026Q4", "--scenario", str(other), *common)  # a revision
+    run("snapshot", "--quarter", "2026Q4", "--scenario", str(other), *common, *FAST)
+    run("snapshot", "--quarter", "2026Q4", "--scenario", str(other), *common, *FAST)  # a revision
     listing = run("history", "--register", str(folder), "--store", str(store)).output
     assert listing.count("2026Q4") == 2
     pack = json.loads(run("review", "--quarter", "2026Q4", "--format", "json",
@@ -159,15 +202,24 @@ def test_review_lists_every_change_and_the_parts_add_up(tmp_path, mini_files, mi
     assert fields["rating.likelihood"] == (3, 5) and fields["effect.severity.value"] == (0.2, 0.1)
     assert pack["rating_changes"] == [{"id": "R1", "field": "rating.likelihood", "old": 3, "new": 5}]
     assert pack["against"]["quarter"] == "2026Q3" and pack["current"]["revision"] == 2
-    for part in pack["attribution"]:
-        assert part["register"] + part["scenario"] + part["sampling_noise"] == pytest.approx(
-            part["total_change"], rel=1e-12, abs=1e-6)
-    total = next(p for p in pack["attribution"] if p["id"] == "total" and p["year"] == 2050)
+    scenarios = (mini_scenario_path, other)
+    parts = check_attribution(pack, store, ("2026Q3", "2026Q4"), before, scenarios, trials=3000, seed=5)
+    total = parts[(2050, "total")]
     assert total["sampling_noise"] == 0.0       # same seed, trials and tool: exactly reproduced
     assert total["scenario"] > 0 and total["register"] > 0  # worse floods; a weaker control, a new site
+    assert parts[(2050, "R2")]["scenario"] == 0.0  # cooling depends on warming, not on floods
     text = run("review", "--quarter", "2026Q4", "--against", "2026Q3", "--register", str(folder),
                "--store", str(store)).output
     assert "Why the total moved" in text and "rating.likelihood" in text
+    # a revision with another seed and number of trials: A' and B are re-run with those, and the
+    # difference from the earlier snapshot's own seed and trials is sampling noise
+    run("snapshot", "--quarter", "2026Q4", "--scenario", str(other), *common, "--trials", "2000",
+        "--seed", "6")
+    pack = json.loads(run("review", "--quarter", "2026Q4", "--format", "json",
+                          "--register", str(folder), "--store", str(store)).output)
+    assert pack["current"]["revision"] == 3
+    parts = check_attribution(pack, store, ("2026Q3", "2026Q4"), before, scenarios, trials=2000, seed=6)
+    assert parts[(2050, "total")]["sampling_noise"] != 0.0
 
 
 def test_review_two_register_folders_without_a_store(tmp_path, mini_files, mini_scenario_path):
