@@ -163,3 +163,22 @@ def mini_register_path(tmp_path: Path, mini_files: dict[str, dict]) -> Path:
 @pytest.fixture
 def mini_scenario_path(tmp_path: Path) -> Path:
     return write_scenario(tmp_path / "test.yaml", scenario_dict())
+
+
+@pytest.fixture(scope="session")
+def shipped_independent(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped register without its outage-episode model (R6's reputational episodes after
+    outages), whose links the exact method can take as independent: for tests of the exact
+    method on realistic data."""
+    from climaterisk.io import shipped_dir
+
+    source = shipped_dir("registers") / "kuaishou-2023"
+    folder = tmp_path_factory.mktemp("shipped") / "kuaishou-2023"
+    folder.mkdir()
+    for file in source.glob("*.yaml"):
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        if file.name == "risks.yaml":
+            for risk in data["risks"]:
+                risk["models"] = [m for m in risk["models"] if m["type"] != "outage_episode"]
+        write_register(folder, {file.name: data})
+    return folder

@@ -125,6 +125,28 @@ def with_bia(**change: object) -> Setup:
     return setup
 
 
+def with_ghg(change: Callable[[dict], None]) -> Setup:
+    """Add ``ghg.yaml``: site a's electricity (from sites.yaml) at the report-implied factor, a
+    10 MWh green-power instrument on it, with ``change`` applied."""
+    def setup(ctx: Ctx) -> None:
+        q = {"value": 10.0, "source": "assumption: test"}
+        data = {
+            "reporting_year": 2020, "standard": "GHG Protocol Corporate Standard",
+            "consolidation": {"approach": "operational_control", "basis": "assumption: test"},
+            "measurement": "activity data x emission factors", "gases": ["CO2"],
+            "activities": [{"id": "elec-a", "kind": "electricity", "site": "a", "unit": "MWh",
+                            "factor": "report-implied-electricity-2023"}],
+            "instruments": [{"id": "gp", "kind": "green_power_trade", "covers": "elec-a", "quantity": q,
+                             "unit": "MWh", "factor": "contract-renewable-zero"}],
+        }
+        change(data)
+        ctx.files["ghg.yaml"] = data
+    return setup
+
+
+GHG_CMD = ("ghg", "--register", "reg", "--output", "ghg.md")
+
+
 def steps(*setups: Setup) -> Setup:
     def setup(ctx: Ctx) -> None:
         for s in setups:
@@ -484,6 +506,16 @@ CASES: list[Case] = [
       drop(M, "parameters.electricity_price"), VALIDATE,
       (("reg/register.yaml", "parameters.electricity_price", "got None",
         "an electricity price (needed by R2 models[0]: cooling_energy)"),)),
+    C("negative-wue", "a site with a negative water usage effectiveness (WUE)",
+      edit(S, "sites.0.wue", -0.42), VALIDATE,
+      (("reg/sites.yaml", ": a: ", "wue", "got -0.42", "expected a finite number >= 0"),)),
+    C("tariff-unknown-region", "a regional electricity tariff for a region the register does not declare",
+      edit(M, "parameters.electricity_price_by_region", {"west": 500}), VALIDATE,
+      (("reg/register.yaml", "parameters.electricity_price_by_region", "got 'west'",
+        "expected the id of a region (north, south)"),)),
+    C("hours-above-set-point-over-a-year", "more hours above the economiser set point than a year has",
+      edit(S, "sites.0.free_cooling", {"hours_above_set_point": 9000, "temperature_sd_c": 11.6}), VALIDATE,
+      (("reg/sites.yaml", ": a: ", "free_cooling.hours_above_set_point", "got 9000", "<= 8760"),)),
     C("currency-code", "a currency that is not an ISO 4217 code",
       edit(M, "currency", "euro"), VALIDATE,
       (("reg/register.yaml", "currency", "got 'euro'", "an ISO 4217 code"),)),
@@ -551,6 +583,23 @@ CASES: list[Case] = [
       scenario(lambda d: d.__setitem__("baseline_year", "2020ish")),
       ("validate", "reg", "--scenario", "bad.yaml"),
       (("bad.yaml", "baseline_year", "got '2020ish'", "expected an integer >= 1900 and <= 2100"),)),
+    # ---- ghg.yaml (GHG accounting from activity data)
+    C("ghg-unknown-factor", "an activity naming an emission factor the library does not have",
+      with_ghg(lambda d: d["activities"][0].update(factor="cn-grid-north-china-2023")), GHG_CMD,
+      (("reg/ghg.yaml", ": elec-a: factor", "got 'cn-grid-north-china-2023'", "an emission-factor id",
+        "did you mean 'cn-grid-north_china-2023'?"),)),
+    C("ghg-factor-without-source", "a register's own emission factor without a source",
+      with_ghg(lambda d: d.update(factors=[{"id": "my-grid", "value": 0.6, "unit": "t CO2/MWh",
+                                            "year": 2020, "applies_to": "electricity"}])), GHG_CMD,
+      (("reg/ghg.yaml", ": my-grid: source", "got None", "a value (string)"),)),
+    C("ghg-activity-wrong-unit", "electricity activity data in kWh instead of MWh",
+      with_ghg(lambda d: d["activities"][0].update(unit="kWh")), GHG_CMD,
+      (("reg/ghg.yaml", ": elec-a: unit", "got 'kWh'", "MWh for electricity activity data"),)),
+    C("ghg-instrument-exceeds-electricity", "a green-power instrument larger than the electricity it covers",
+      with_ghg(lambda d: d["instruments"][0].update(quantity={"value": 80.0, "source": "assumption: test"})),
+      GHG_CMD,
+      (("reg/ghg.yaml", ": gp: quantity", "got 80.0",
+        "at most the 50.00 MWh of electricity activity elec-a"),)),
     # ---- options
     C("trials-zero", "`--trials 0`",
       NOTHING, assess(trials="0"),

@@ -145,13 +145,24 @@ def test_python_dash_m(tmp_path):
     assert proc.stdout.startswith("climaterisk ")
 
 
-def test_assess_method_fft():
-    result = run("assess", "--method", "fft", "--format", "json", "--horizon", "2030")
+def test_assess_method_fft(shipped_independent):
+    reg = ("--register", str(shipped_independent))
+    result = run("assess", "--method", "fft", "--format", "json", "--horizon", "2030", *reg)
     data = json.loads(result.output)
     assert data["manifest"]["method"] == "fft" and data["controls"] is None
     assert data["horizons"][0]["total"]["residual"]["se"] == 0.0
-    text = run("assess", "--method", "fft", "--horizon", "2030").output
+    text = run("assess", "--method", "fft", "--horizon", "2030", *reg).output
     assert "Exact distributions" in text and "Standard error" not in text
+
+
+def test_assess_method_fft_refuses_dependent_links():
+    """The shipped register draws R6's reputational episodes from the simulated outages, which
+    the exact method cannot represent: a one-line refusal, and auto falls back to Monte Carlo."""
+    result = runner.invoke(app, ["assess", "--method", "fft", "--horizon", "2030"])
+    assert result.exit_code == 2
+    assert "R6: outage_episode" in result.output and "Traceback" not in result.output
+    auto = run("assess", "--method", "auto", "--format", "json", "--horizon", "2030", *FAST)
+    assert json.loads(auto.output)["manifest"]["method"] == "mc"
 
 
 @pytest.mark.parametrize("sig", ["SIGINT", "SIGKILL"])

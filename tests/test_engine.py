@@ -148,7 +148,7 @@ def test_small_blocks_for_very_large_registers(mini_register_path, mini_scenario
 
     reg, sc = load_register(mini_register_path), load_scenario(mini_scenario_path)
     portfolio = compile_portfolio(reg, sc, 2050)
-    assert draws.block_trials(portfolio) == 1000
+    assert draws.block_trials(portfolio) == draws.BLOCK_TRIALS == 10_000
     per_trial = draws.expected_events(portfolio)
     monkeypatch.setattr(draws, "MAX_BLOCK_EVENTS", 30 * per_trial)  # 25 trials fit, 50 do not
     assert draws.block_trials(portfolio) == 25
@@ -178,7 +178,7 @@ def test_control_totals_by_difference_equal_direct_evaluation():
     reg = load_register()
     portfolio = compile_portfolio(reg, load_scenario("rcp45"), 2050)
     residual = controls_config(reg, portfolio)
-    draws = draw_chunk(portfolio, 5, 3_000, 0, 3, Workspace())
+    draws = draw_chunk(portfolio, 5, 3_000, 0, 1, Workspace())
     by_risk, _ = evaluate(portfolio, draws, residual, sites=False)
     base_total = by_risk[~portfolio.is_opportunity].sum(axis=0)
     configs = without_configs(reg, portfolio)

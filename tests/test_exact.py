@@ -58,13 +58,13 @@ def _var_ci(x: np.ndarray, q: float, z: float = 2.576) -> tuple[float, float]:
 
 @pytest.mark.parametrize("register_kind", ["mini", "shipped"])
 def test_fft_inside_monte_carlo_confidence_intervals(register_kind, mini_register_path,
-                                                     mini_scenario_path):
+                                                     mini_scenario_path, shipped_independent):
     """Common shocks included: the FFT VaR 99% lies in the Monte Carlo 99% interval and the
     FFT mean within 4 standard errors, for the total and every risk, inherent and residual."""
     if register_kind == "mini":
         reg, sc, year = load_register(mini_register_path), load_scenario(mini_scenario_path), 2050
     else:
-        reg, sc, year = load_register(), load_scenario("rcp45"), 2050
+        reg, sc, year = load_register(shipped_independent), load_scenario("rcp45"), 2050
     p = compile_portfolio(reg, sc, year)
     mc = assess(reg, sc, horizons=[year], trials=200_000, seed=21, keep_samples=True,
                 with_controls=False, with_coverage=False).horizons[0]

@@ -190,7 +190,8 @@ def test_inherent_has_no_control_effect():
     residual = controls_config(reg, portfolio)
     links = portfolio.links
     dc = {s.id for s in reg.sites if s.kind in ("self_built_dc", "leased_dc")}
-    acute = [i for i in range(len(links)) if links.site[i] >= 0 and links.hazard[i] is not None
+    acute = [i for i in range(len(links)) if links.site[i] >= 0
+             and links.hazard[i] in ("typhoon", "extreme_precipitation")  # R1, R2 (C2 is for floods)
              and portfolio.site_ids[links.site[i]] in dc]
     assert acute
     # residual downtime at data centres carries failover (C18) x drills (C2) x notification (C19)

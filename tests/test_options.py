@@ -41,8 +41,8 @@ def test_unknown_option_names_are_refused():
         AssessOptions.of(trails=10)
 
 
-def test_what_a_run_does_not_compute_is_in_its_manifest():
-    reg = load_register()
+def test_what_a_run_does_not_compute_is_in_its_manifest(shipped_independent):
+    reg = load_register(shipped_independent)
     exact = assess(reg, "rcp45", horizons=[2030], method="fft")
     assert exact.controls is None
     assert set(exact.manifest["not_computed"]) == {

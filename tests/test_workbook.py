@@ -40,13 +40,20 @@ def run(*args: str):
 # --------------------------------------------------------------------------- comparison
 
 
+NOT_IN_WORKBOOK = ("ghg.yaml",)
+"""Register files the workbook does not carry yet: the Excel layout of ghg.yaml is issue 14, part 2
+(format migration). Until then an Excel round trip drops them; the tests below compare the rest."""
+
+
 def register_content(reg) -> dict:  # type: ignore[no-untyped-def]
-    """A Register as plain data, without its folder, file hashes and provenance file names."""
+    """A Register as plain data, without its folder, file hashes and provenance file names (and
+    without the files of NOT_IN_WORKBOOK)."""
     data = dataclasses.asdict(reg)
-    for name in ("path", "file_hashes"):
+    for name in ("path", "file_hashes", "ghg"):
         data.pop(name)
     for row in data["provenance"]:
         row["file"] = Path(row["file"]).name
+    data["provenance"] = tuple(r for r in data["provenance"] if r["file"] not in NOT_IN_WORKBOOK)
     return data
 
 
@@ -63,7 +70,7 @@ def validated_content(folder: Path) -> tuple[dict, list]:
     An absent optional field and an empty list or null are the same."""
     out, provenance = {}, []
     for name, spec in schema.REGISTER_FILES.items():
-        if (folder / name).exists():
+        if (folder / name).exists() and name not in NOT_IN_WORKBOOK:
             at = schema.At(name, provenance=provenance)
             out[name] = _drop_empty(spec.check(read_yaml(folder / name) or {}, at))
             assert not at.problems
@@ -90,8 +97,8 @@ def assert_same_register(a: Path, b: Path) -> None:
 
 def test_every_field_of_the_format_has_a_column():
     fields = {
-        path for spec in schema.REGISTER_FILES.values() for path, kind, *_ in schema.field_rows(spec)
-        if " (" not in path and kind not in ("mapping", "list of entries")
+        path for name, spec in schema.REGISTER_FILES.items() for path, kind, *_ in schema.field_rows(spec)
+        if name not in NOT_IN_WORKBOOK and " (" not in path and kind not in ("mapping", "list of entries")
     }
     assert fields <= spreadsheet.covered_paths()
 

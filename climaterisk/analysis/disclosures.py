@@ -89,11 +89,25 @@ def energy(register: Register) -> dict[str, Figure]:
         out["electricity"] = Figure("Electricity", elec, "MWh", f"metric {d['electricity_metric']}")
     ren_ids = d.get("renewable_electricity_metrics", [])
     if ren_ids:
-        ren = sum(_metric(register, i) or 0.0 for i in ren_ids)
-        out["renewable"] = Figure("Renewable electricity", ren, "MWh", "sum of metrics " + ", ".join(ren_ids))
+        period = {m.id: m.period for m in register.metrics}
+        annual = [i for i in ren_ids if period.get(i, "annual") == "annual"]
+        other = [i for i in ren_ids if i not in annual]
+        ren = sum(_metric(register, i) or 0.0 for i in annual)
+        out["renewable"] = Figure("Renewable electricity", ren, "MWh",
+                                  "sum of metrics " + (", ".join(annual) or "(none annual)"))
         if elec:
-            out["renewable_share"] = Figure("Renewable share of electricity", ren / elec, "fraction",
-                                            "renewable electricity / electricity")
+            out["renewable_share"] = Figure(
+                "Renewable share of electricity" + (" (lower bound)" if other else ""), ren / elec,
+                "fraction", "renewable electricity / electricity")
+        if other:
+            more = sum(_metric(register, i) or 0.0 for i in other)
+            out["renewable_cumulative"] = Figure(
+                "Renewable electricity reported to date (not the year's)", more, "MWh",
+                "sum of cumulative metrics " + ", ".join(other) + ": the year's part is not given")
+            if elec:
+                out["renewable_share_high"] = Figure(
+                    "Renewable share of electricity (upper bound)", (ren + more) / elec, "fraction",
+                    "as if every cumulative volume fell in the year: (annual + cumulative) / electricity")
     return out
 
 
@@ -142,14 +156,16 @@ def cross_industry(register: Register, result: Assessment) -> dict[str, Figure]:
     out["capex"] = Figure("Capital deployed towards climate risks and opportunities (29(e))",
                           d.get("climate_capex"), register.currency,
                           "register disclosure.climate_capex" if d.get("climate_capex") is not None
-                          else "not given in the register")
-    out["carbon_price"] = Figure("Internal carbon price (29(f))", d.get("internal_carbon_price"),
-                                 f"{register.currency}/t CO2e",
-                                 "register disclosure.internal_carbon_price"
-                                 if d.get("internal_carbon_price") is not None
-                                 else "none used, according to the register")
+                          else "not disclosed: not given in the register")
+    price = d.get("internal_carbon_price")
+    out["carbon_price"] = Figure(
+        "Internal carbon price (29(f))", price, f"{register.currency}/t CO2e",
+        "not disclosed: the register gives none (absent is not the same as none used; a register "
+        "states 'none used' with internal_carbon_price 0 and its source)" if price is None
+        else "none used (register disclosure.internal_carbon_price is 0)" if price == 0
+        else "register disclosure.internal_carbon_price")
     out["remuneration"] = Figure("Climate in remuneration (29(g))", None, "",
-                                 d.get("remuneration_link") or "not given in the register")
+                                 d.get("remuneration_link") or "not disclosed: not given in the register")
     return out
 
 

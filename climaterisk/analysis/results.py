@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from climaterisk.analysis import control_value, coverage
+from climaterisk.analysis import control_value, coverage, ghg
 from climaterisk.model.metrics import Stats
 from climaterisk.model.simulate import Samples
 from climaterisk.register import Register
@@ -139,6 +139,7 @@ class Assessment:
             "horizons": [h.to_dict() for h in self.horizons],
             "controls": self.controls_dict(),
             "iso22301": self.iso22301(),
+            "ghg": ghg.as_mapping(ghg.account(self.register)),
             "assumptions": [
                 {"file": Path(p.file).name, "entry": p.entry, "field": p.field,
                  "value": list(p.value) if isinstance(p.value, tuple) else p.value,

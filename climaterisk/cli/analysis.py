@@ -253,3 +253,28 @@ def appendix_cmd(
         typer.echo(f"wrote {path}")
 
 
+
+
+@app.command("ghg")
+@handle_errors
+def ghg_cmd(
+    register: RegisterOpt = None,
+    fmt: FormatOpt = TextFormat.table,
+    output: OutputOpt = None,
+) -> None:
+    """GHG accounting from the register's activity data (ghg.yaml): scope 1, scope 2 location-based
+    and market-based, derived vs reported, emission factors with sources, scope 2 with the MEE grid
+    factors, renewable share, intensities per employee and the scope 3 screening.
+
+    Example: climaterisk ghg --register kuaishou-2023 --format markdown
+    """
+    from climaterisk.analysis import ghg
+    from climaterisk.outputs.report import ghg_blocks
+
+    check_output(output)
+    reg = load_register(register)
+    if fmt is TextFormat.json:
+        text = render.to_json({"register": reg.id, "ghg": ghg.as_mapping(ghg.account(reg))})
+    else:
+        text = render.blocks_text(ghg_blocks(reg), markdown=fmt is TextFormat.markdown)
+    _emit(text, output)

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
+from statistics import NormalDist
 
 import numpy as np
 
@@ -22,8 +23,10 @@ from climaterisk.register import (
     AnnualCost,
     CarbonCost,
     CoolingEnergy,
+    CoolingWater,
     EntityEvent,
     Model,
+    OutageEpisode,
     Register,
     Risk,
     Site,
@@ -66,6 +69,10 @@ class EventLinks:
     s_b: np.ndarray
     has_down: np.ndarray  # [0 or 1] whether the link models downtime days
     sev_mult: np.ndarray  # [-] scenario severity multiplier
+    key: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """[int] stable key of each link's random stream: crc32 of its risk id, site id (or ``-``),
+    hazard (or ``entity_event``) and ordinal among the risk's links of that name, so that a link
+    keeps its random numbers when other links are added, removed or changed."""
 
     def __len__(self) -> int:
         return len(self.risk)
@@ -168,6 +175,24 @@ class CostComponent:
 
 
 @dataclass(frozen=True)
+class Followup:
+    """Episodes of risk ``risk`` set off by long outages (an ``outage_episode`` model).
+
+    Each event on a ``sources`` link whose downtime under a configuration exceeds
+    ``trigger_days`` sets off an episode with probability ``probability`` (times the frequency
+    kept by the risk's controls), costing ``exp(mu + sigma z)`` (times their severity factor).
+    """
+
+    risk: int  # index into Portfolio.risk_ids
+    key: int  # stable key of the episodes' random stream
+    trigger_days: float  # [days]
+    probability: float  # [fraction 0-1] per triggering outage
+    mu: float  # log-location of the cost of an episode [log currency]
+    sigma: float
+    sources: np.ndarray  # [bool] per link: its outages can set an episode off
+
+
+@dataclass(frozen=True)
 class Portfolio:
     year: int
     risk_ids: tuple[str, ...]  # risks first, then opportunities
@@ -177,6 +202,7 @@ class Portfolio:
     links: EventLinks
     groups: tuple[CommonGroup, ...]
     costs: tuple[CostComponent, ...]
+    followups: tuple[Followup, ...] = ()
 
     @cached_property
     def shocks(self) -> ShockTable:
@@ -186,8 +212,12 @@ class Portfolio:
     def dependence(self) -> list[str]:
         """What makes the losses of this portfolio's links dependent beyond sharing a regional
         event's occurrence (which the exact method handles): one line per cause, empty if none."""
-        return [f"regions: {g.region}: common event {g.hazard}: severity correlation {g.correlation:g}"
-                for g in self.groups if g.correlation > 0]
+        return [
+            *(f"regions: {g.region}: common event {g.hazard}: severity correlation {g.correlation:g}"
+              for g in self.groups if g.correlation > 0),
+            *(f"risks: {self.risk_ids[f.risk]}: outage_episode: episodes follow the simulated outages"
+              for f in self.followups),
+        ]
 
 
 def _ordered(items: Iterable[Risk]) -> list[Risk]:
@@ -222,11 +252,17 @@ class _LinkTable:
     def __init__(self) -> None:
         self.cols: dict[str, list] = {k: [] for k in _LINK_COLUMNS}
         self.link_of: dict[tuple[str, int], list[int]] = {}  # (hazard, site) -> links
+        self.keys: list[int] = []
+        self.names: dict[str, int] = {}  # link name -> links of that name so far
 
-    def add(self, **values: object) -> int:
-        """Appends a link (a value for every column); returns its index."""
+    def add(self, name: str, **values: object) -> int:
+        """Appends a link named ``name`` (``risk|site|hazard``) with a value for every column;
+        returns its index."""
         for key, value in values.items():
             self.cols[key].append(value)
+        ordinal = self.names.get(name, 0)
+        self.names[name] = ordinal + 1
+        self.keys.append(zlib.crc32(f"{name}|{ordinal}".encode()))
         return len(self.cols["risk"]) - 1
 
     def arrays(self) -> EventLinks:
@@ -236,6 +272,7 @@ class _LinkTable:
             risk=np.array(cols["risk"], dtype=np.int64), site=np.array(cols["site"], dtype=np.int64),
             hazard=tuple(cols["hazard"]), kind=tuple(cols["kind"]),
             **{k: np.array(cols[k], dtype=float) for k in _FLOAT_COLUMNS},
+            key=np.array(self.keys, dtype=np.int64),
         )
 
 
@@ -257,12 +294,32 @@ def compile_portfolio(register: Register, scenario: Scenario, year: int) -> Port
         for model in sorted(risk.models, key=repr):  # components in a canonical order
             _compile_model(ctx, r_index, risk, model, links, costs)
     groups = _common_groups(ctx, links.link_of)
+    arrays = links.arrays()
+    is_opportunity = np.array([r.is_opportunity for r in risks], dtype=bool)
     return Portfolio(
-        year=year, risk_ids=tuple(r.id for r in risks),
-        is_opportunity=np.array([r.is_opportunity for r in risks], dtype=bool),
+        year=year, risk_ids=tuple(r.id for r in risks), is_opportunity=is_opportunity,
         categories=tuple(r.category for r in risks), site_ids=tuple(s.id for s in sites),
-        links=links.arrays(), groups=groups, costs=tuple(costs),
+        links=arrays, groups=groups, costs=tuple(costs),
+        followups=_followups(ctx, risks, arrays, is_opportunity),
     )
+
+
+def _followups(ctx: _Context, risks: list[Risk], links: EventLinks,
+               is_opportunity: np.ndarray) -> tuple[Followup, ...]:
+    """The ``outage_episode`` models, each with the links whose outages can set it off: links of
+    the other risks (not opportunities) at the risk's sites that model downtime."""
+    out = []
+    for r_index, risk in enumerate(risks):
+        episodes = [m for m in sorted(risk.models, key=repr) if isinstance(m, OutageEpisode)]
+        at = np.isin(links.site, [ctx.site_index[s] for s in risk.site_ids])
+        sources = at & (links.has_down > 0) & (links.risk != r_index) & ~is_opportunity[links.risk]
+        for ordinal, model in enumerate(episodes):
+            out.append(Followup(
+                r_index, zlib.crc32(f"{risk.id}|outage_episode|{ordinal}".encode()),
+                model.trigger_days, model.probability, model.severity.mu, model.severity.sigma,
+                sources,
+            ))
+    return tuple(out)
 
 
 def _compile_model(
@@ -272,9 +329,11 @@ def _compile_model(
     if isinstance(model, SiteEvent):
         _add_site_event_links(ctx, r_index, risk, model, links)
     elif isinstance(model, EntityEvent):
-        _add_entity_event_link(ctx, r_index, model, links)
+        _add_entity_event_link(ctx, r_index, risk, model, links)
     elif isinstance(model, CoolingEnergy):
         costs.append(_cooling_energy_cost(ctx, r_index, risk, model, costs))
+    elif isinstance(model, CoolingWater):
+        costs.append(_cooling_water_cost(ctx, r_index, risk, model, costs))
     elif isinstance(model, CarbonCost):
         costs.append(_carbon_cost(ctx, r_index, risk, model, costs))
     elif isinstance(model, AnnualCost):
@@ -293,6 +352,7 @@ def _add_site_event_links(
         site = ctx.sites[ctx.site_index[sid]]
         down = model.downtime
         link = links.add(
+            f"{risk.id}|{sid}|{model.hazard}",
             risk=r_index, site=ctx.site_index[sid], hazard=model.hazard, kind="site_event",
             local_rate=site.hazards.get(model.hazard, 0.0) * f_mult,
             a_scale=site.replacement_value, mu_a=model.damage.mu, s_a=model.damage.sigma,
@@ -304,12 +364,15 @@ def _add_site_event_links(
         links.link_of.setdefault((model.hazard, ctx.site_index[sid]), []).append(link)
 
 
-def _add_entity_event_link(ctx: _Context, r_index: int, model: EntityEvent, links: _LinkTable) -> None:
+def _add_entity_event_link(
+    ctx: _Context, r_index: int, risk: Risk, model: EntityEvent, links: _LinkTable
+) -> None:
     """One company-level link: the rate [events/yr] scaled by its driver's ratio to the baseline
     year, severity in currency, uncapped."""
     ratio = (ctx.scenario.driver_ratio(model.rate_driver, ctx.year, ctx.base)
              if model.rate_driver else 1.0)
     links.add(
+        f"{risk.id}|-|entity_event",
         risk=r_index, site=-1, hazard=None, kind="entity_event",
         local_rate=model.rate * ratio,
         a_scale=1.0, mu_a=model.severity.mu, s_a=model.severity.sigma, a_cap=np.inf,
@@ -320,17 +383,81 @@ def _add_entity_event_link(ctx: _Context, r_index: int, model: EntityEvent, link
 def _cooling_energy_cost(
     ctx: _Context, r_index: int, risk: Risk, model: CoolingEnergy, earlier: list[CostComponent]
 ) -> CostComponent:
-    """Extra cooling at each site of the risk: its electricity [MWh/yr] x price [currency/MWh] x
-    local warming since the baseline year [degC, none if negative], times the drawn sensitivity
-    [fraction per degC]."""
-    scenario = ctx.scenario
-    warming = scenario.driver("local_warming_c", ctx.year) - scenario.driver("local_warming_c", ctx.base)
-    price = ctx.register.electricity_price or 0.0
+    """Extra cooling at each site of the risk, priced at the site's tariff [currency/MWh] (its
+    region's, else the register's).
+
+    Flat rule (``sensitivity``): the site's electricity [MWh/yr] x tariff x local warming since the
+    baseline year [degC, none if negative], times the drawn sensitivity [fraction per degC].
+    Hours rule (``mechanical_cooling``): the site's average IT load [MW] = electricity / PUE / 8760
+    x the extra hours above its economiser set point [h/yr] (:func:`extra_hours_above`) x tariff,
+    times the drawn extra mechanical-cooling power [fraction of IT load]."""
+    warming = _local_warming(ctx)
+    register = ctx.register
     ids = sorted(risk.site_ids)
-    scale = [ctx.sites[ctx.site_index[s]].electricity_mwh * price * max(warming, 0.0) for s in ids]
+    scale = []
+    for sid in ids:
+        site = ctx.sites[ctx.site_index[sid]]
+        price = register.electricity_price_at(site)
+        if model.mechanical_cooling is None:
+            scale.append(site.electricity_mwh * price * max(warming, 0.0))
+        else:
+            it_mw = site.electricity_mwh / (site.pue or 1.0) / HOURS_PER_YEAR
+            scale.append(it_mw * extra_hours_above(site, warming) * price)
     return CostComponent(
         r_index, "cooling_energy", cost_key(risk.id, r_index, "cooling_energy", earlier),
-        model.sensitivity,
+        model.sensitivity if model.mechanical_cooling is None else model.mechanical_cooling,
+        np.array([ctx.site_index[s] for s in ids], dtype=np.int64), np.array(scale, dtype=float),
+    )
+
+
+HOURS_PER_YEAR = 8760.0
+
+
+def _local_warming(ctx: _Context) -> float:
+    """The scenario's local warming in the compiled year since the register's baseline year [degC]."""
+    lw = ctx.scenario.driver
+    return lw("local_warming_c", ctx.year) - lw("local_warming_c", ctx.base)
+
+
+def hours_above(baseline_hours: float, sd_c: float, warming_c: float) -> float:
+    """Hours a year above the economiser set point [h/yr] after ``warming_c`` [degC] of local
+    warming, for a site with ``baseline_hours`` [h/yr] above it in the baseline year and an SD of
+    hourly outdoor temperature of ``sd_c`` [degC].
+
+    Hourly temperatures are taken as normal around the annual mean, so warming shifts them all by
+    ``warming_c``: with ``z0 = Phi^-1(1 - baseline_hours / 8760)`` the hours become
+    ``8760 (1 - Phi(z0 - warming_c / sd_c))``. A site never (always) above the set point stays so."""
+    if baseline_hours <= 0.0 or baseline_hours >= HOURS_PER_YEAR:
+        return baseline_hours
+    std = NormalDist()
+    z0 = std.inv_cdf(1.0 - baseline_hours / HOURS_PER_YEAR)
+    return HOURS_PER_YEAR * (1.0 - std.cdf(z0 - warming_c / sd_c))
+
+
+def extra_hours_above(site: Site, warming_c: float) -> float:
+    """Extra hours above the site's economiser set point [h/yr] after ``warming_c`` [degC] of local
+    warming since the baseline year; none for a cooler climate (no saving is counted)."""
+    base = site.hours_above_set_point or 0.0
+    sd = site.temperature_sd_c or 1.0
+    return max(hours_above(base, sd, max(warming_c, 0.0)) - base, 0.0)
+
+
+def _cooling_water_cost(
+    ctx: _Context, r_index: int, risk: Risk, model: CoolingWater, earlier: list[CostComponent]
+) -> CostComponent:
+    """Extra cooling water at each site of the risk: its water use WUE [L/kWh] x IT energy
+    (electricity / PUE) [MWh/yr] = [m³/yr], x the site's water tariff [currency/m³] x its water-stress
+    factor [-] x local warming since the baseline year [degC, none if negative], times the drawn
+    sensitivity [fraction of water use per degC]."""
+    warming = _local_warming(ctx)
+    ids = sorted(risk.site_ids)
+    scale = []
+    for sid in ids:
+        site = ctx.sites[ctx.site_index[sid]]
+        water_m3 = (site.wue or 0.0) * site.electricity_mwh / (site.pue or 1.0)  # L/kWh x MWh = m³
+        scale.append(water_m3 * ctx.register.water_price_at(site) * site.water_stress * max(warming, 0.0))
+    return CostComponent(
+        r_index, "cooling_water", cost_key(risk.id, r_index, "cooling_water", earlier), model.sensitivity,
         np.array([ctx.site_index[s] for s in ids], dtype=np.int64), np.array(scale, dtype=float),
     )
 
@@ -415,7 +542,7 @@ def check_drivers(register: Register, scenario: Scenario) -> None:
                 needed.append(("drivers", model.rate_driver))
             elif isinstance(model, AnnualCost) and model.driver:
                 needed.append(("drivers", model.driver))
-            elif isinstance(model, CoolingEnergy):
+            elif isinstance(model, CoolingEnergy | CoolingWater):
                 needed.append(("drivers", "local_warming_c"))
             elif isinstance(model, CarbonCost):
                 needed.append(("drivers", "carbon_price_usd_t"))

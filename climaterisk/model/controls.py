@@ -30,6 +30,8 @@ class Config:
     deductible: np.ndarray  # [currency] (L, K) per event, K transfer layers
     limit: np.ndarray  # [currency] (L, K)
     cost_factor: tuple[np.ndarray, ...]  # per cost component, per link
+    followup_keep: tuple[float, ...] = ()  # [fraction] per outage-episode model: chance kept
+    followup_sev: tuple[float, ...] = ()  # [fraction] per outage-episode model: cost factor
 
 
 def inherent_config(portfolio: Portfolio) -> Config:
@@ -39,6 +41,7 @@ def inherent_config(portfolio: Portfolio) -> Config:
     return Config(
         "inherent", ones, ones, ones, np.zeros((n, 0)), np.zeros((n, 0)),
         tuple(np.ones(len(c.scale)) for c in portfolio.costs),
+        tuple(1.0 for _ in portfolio.followups), tuple(1.0 for _ in portfolio.followups),
     )
 
 
@@ -98,7 +101,13 @@ def controls_config(
                 if ctrl.applies_to(site, comp.kind):
                     per_link[j] *= 1.0 - ctrl.severity
         factors.append(per_link)
-    return Config(name, keep, sev_a, sev_b, deductible, limit, tuple(factors))
+    followup_keep, followup_sev = [], []
+    for f in portfolio.followups:  # company-level: controls limited to sites do not act
+        acting = [c for c in by_risk[portfolio.risk_ids[f.risk]] if c.applies_to(None, "outage_episode")]
+        followup_keep.append(float(np.prod([1.0 - c.frequency for c in acting])))
+        followup_sev.append(float(np.prod([1.0 - c.severity for c in acting])))
+    return Config(name, keep, sev_a, sev_b, deductible, limit, tuple(factors), tuple(followup_keep),
+                  tuple(followup_sev))
 
 
 def merge_layers(layers: list[tuple[float, float]]) -> list[tuple[float, float]]:

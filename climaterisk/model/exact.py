@@ -415,7 +415,15 @@ def exact_many(cases: Sequence[tuple[Portfolio, Config]],
                workers: int = 1) -> list[dict[str, dict[str, Distribution]]]:
     """:func:`exact_lines` of several (portfolio, configuration) pairs, all their
     distributions on one pool of ``workers`` threads (the totals, the largest, first) when the
-    cases hold at least :data:`THREADED_LINKS` links."""
+    cases hold at least :data:`THREADED_LINKS` links.
+
+    Raises ``ValueError`` for a portfolio whose links are dependent beyond sharing a regional
+    event's occurrence (:meth:`~climaterisk.model.compile.Portfolio.dependence`): the transforms
+    multiply as if they were not (the assessment refuses such a register before it gets here).
+    """
+    for portfolio, _ in cases:
+        if portfolio.dependence():
+            raise ValueError("the exact method cannot represent: " + "; ".join(portfolio.dependence()))
     jobs = [_jobs(portfolio, config) for portfolio, config in cases]
     flat = [job for case in jobs for job in case]
     order = sorted(range(len(flat)), key=lambda i: flat[i][0] != "total")

@@ -93,6 +93,28 @@ def event_outcomes(portfolio: Portfolio, draws: Draws, config: Config) -> tuple[
     return loss, days
 
 
+def episode_losses(portfolio: Portfolio, draws: Draws,
+                   config: Config) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """Per outage-episode model: ``(risk index, trial of each episode, cost of each episode
+    [currency])`` under ``config``. An event on a source link whose downtime under ``config``
+    (:func:`event_outcomes`) exceeds the model's trigger sets an episode off when its uniform is
+    below the probability times the frequency its controls keep."""
+    if not portfolio.followups:
+        return []
+    k = draws.link
+    days = gather(config.sev_b, k, np.empty(len(k)))
+    days *= draws.days
+    if np.any(config.keep < 1.0):
+        days *= draws.u < gather(config.keep, k, np.empty(len(k)))
+    out = []
+    for i, (f, (v, z)) in enumerate(zip(portfolio.followups, draws.episode, strict=True)):
+        hit = np.flatnonzero((days > f.trigger_days) & (v < f.probability * config.followup_keep[i]))
+        cost = np.exp(f.mu + f.sigma * z[hit])
+        cost *= config.followup_sev[i]
+        out.append((f.risk, draws.trial[hit], cost))
+    return out
+
+
 def event_cells(portfolio: Portfolio, draws: Draws,
                 ws: Workspace | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Per event, its cell in the (risk x trial) and the (site row x trial) tables: computed once
@@ -134,6 +156,11 @@ def evaluate(portfolio: Portfolio, draws: Draws, config: Config, sites: bool = T
     if sites:
         by_site = np.bincount(site_cell, weights=loss, minlength=(n_sites + 2) * n).astype(float, copy=False)
         by_site = by_site.reshape(n_sites + 2, n)[: n_sites + 1]
+    for risk, trial, cost in episode_losses(portfolio, draws, config):
+        per_trial = np.bincount(trial, weights=cost, minlength=n).astype(float, copy=False)
+        by_risk[risk] += per_trial
+        if by_site is not None and not portfolio.is_opportunity[risk]:
+            by_site[n_sites] += per_trial  # company-level: an episode is not a site's loss
     for comp, sample, factor in zip(portfolio.costs, draws.cost, config.cost_factor, strict=True):
         opportunity = portfolio.is_opportunity[comp.risk]
         for s, scale, f in zip(comp.sites, comp.scale, factor, strict=True):
@@ -178,6 +205,10 @@ def total_by_difference(portfolio: Portfolio, draws: Draws, config: Config, base
             delta = event_loss(portfolio, draws, config, ws, subset, buffer="subset_loss")
             delta -= draws.losses[base.name][subset]
             total += np.bincount(draws.trial[subset], weights=delta, minlength=draws.n)
+    for sign, c in ((1.0, config), (-1.0, base)):  # episodes depend on every source link's outages
+        for risk, trial, cost in episode_losses(portfolio, draws, c):
+            if not portfolio.is_opportunity[risk]:
+                total += sign * np.bincount(trial, weights=cost, minlength=draws.n)
     for comp, sample, factor, factor0 in zip(portfolio.costs, draws.cost, config.cost_factor,
                                              base.cost_factor, strict=True):
         if portfolio.is_opportunity[comp.risk] or np.array_equal(factor, factor0):

@@ -390,3 +390,23 @@ def review_text(pack: dict, currency: str, markdown: bool = False) -> str:
     out.append(tabulate([[t["id"], short(t["title"], 50), t["status"]] for t in pack["targets"]],
                         headers=["target", "title", "status"], tablefmt=fmt))
     return "\n".join(out) + "\n"
+
+
+def blocks_text(blocks: list, markdown: bool = False) -> str:  # list[report.Block]
+    """Paragraphs and tables of the document model as terminal or Markdown text (``climaterisk ghg``)."""
+    from climaterisk.outputs.publish import format_cell
+    from climaterisk.outputs.report import Table
+
+    fmt = "github" if markdown else "simple"
+    out: list[str] = []
+    for block in blocks:
+        if isinstance(block, Table):
+            rows = [[format_cell(v, k) for v, k in zip(row, block.kinds, strict=True)] for row in block.rows]
+            out += [f"### {block.title}" if markdown else block.title, "",
+                    tabulate(rows, headers=block.columns, tablefmt=fmt, disable_numparse=True)]
+            if block.note:
+                out += ["", block.note]
+        else:
+            out.append(str(block))
+        out.append("")
+    return "\n".join(out)

@@ -22,9 +22,11 @@ from climaterisk.register.loading import (
     CommonEvent,
     Control,
     CoolingEnergy,
+    CoolingWater,
     EntityEvent,
     Metric,
     Model,
+    OutageEpisode,
     Region,
     Register,
     Risk,
@@ -38,6 +40,7 @@ from climaterisk.register.loading import (
 
 __all__ = [
     "DEFAULT_REGISTER", "REGISTER_FILES_ORDER", "AnnualCost", "BiaActivity", "CarbonCost", "CommonEvent",
-    "Control", "CoolingEnergy", "EntityEvent", "Metric", "Model", "Region", "Register", "Risk", "Site",
+    "Control", "CoolingEnergy", "CoolingWater", "EntityEvent", "Metric", "Model", "OutageEpisode", "Region",
+    "Register", "Risk", "Site",
     "SiteEvent", "Target", "load_register", "resolve_register_path", "shipped_registers",
 ]

@@ -93,6 +93,7 @@ def cross_check(
     ids = _unique_ids(reg, problems)
     _check_metadata(reg, problems)
     _check_sites(reg, ids, problems)
+    _check_tariffs(reg, ids, problems)
     _check_footprints(reg, problems)
     _check_risks(reg, ids, problems)
     _check_controls(reg, ids, problems)
@@ -211,6 +212,15 @@ def _check_sites(reg: _Entries, ids: _Ids, problems: list[Problem]) -> None:
             ))
 
 
+def _check_tariffs(reg: _Entries, ids: _Ids, problems: list[Problem]) -> None:
+    """The regional tariff tables of ``parameters`` (electricity [currency/MWh], water
+    [currency/m³]) name declared regions."""
+    params = reg.meta.get("parameters", {})
+    for table in ("electricity_price_by_region", "water_price_by_region"):
+        for region in params.get(table, {}):
+            _ref(ids.regions, region, reg.files.reg, "", f"parameters.{table}", "region", problems)
+
+
 # --------------------------------------------------------------------------- risks and opportunities
 
 
@@ -276,7 +286,7 @@ def _check_model(
     it prices with, and declared emission metrics."""
     rid, kind = item["id"], model["type"]
     params = reg.meta.get("parameters", {})
-    if kind in ("site_event", "cooling_energy") and no_sites:
+    if kind in ("site_event", "cooling_energy", "cooling_water", "outage_episode") and no_sites:
         problems.append(Problem(
             file, rid, "sites", item.get("sites"),
             f"at least one site: a {kind} model needs the sites it applies to",
@@ -294,6 +304,8 @@ def _check_model(
             reg.files.reg, "", "parameters.electricity_price", None,
             f"an electricity price (needed by {rid} {fld}: cooling_energy)",
         ))
+    if kind in ("cooling_energy", "cooling_water"):
+        _check_cooling_model(model, fld, item, file, reg, problems)
     if kind == "carbon_cost":
         if "fx_usd" not in params:
             problems.append(Problem(
@@ -302,6 +314,42 @@ def _check_model(
             ))
         for mid in model["emissions"]:
             _ref(ids.metrics, mid, file, rid, f"{fld}.emissions", "metric", problems)
+
+
+def _check_cooling_model(
+    model: dict, fld: str, item: dict, file: str, reg: _Entries, problems: list[Problem]
+) -> None:
+    """A cooling_energy model has one rule (``sensitivity`` or ``mechanical_cooling``); the sites of
+    an hours-rule cooling_energy have economiser data and a PUE, those of a cooling_water model a
+    WUE [L/kWh], a PUE and a water tariff (the region's or the register's)."""
+    rid, kind = item["id"], model["type"]
+    if kind == "cooling_energy" and ("sensitivity" in model) == ("mechanical_cooling" in model):
+        problems.append(Problem(
+            file, rid, fld, None,
+            "either `sensitivity` (per °C of local warming) or `mechanical_cooling` (per hour above "
+            "the economiser set point), not both and not neither",
+        ))
+        return
+    needs: tuple[str, ...] = ()
+    if kind == "cooling_energy" and "mechanical_cooling" in model:
+        needs = ("free_cooling", "pue")
+    elif kind == "cooling_water":
+        needs = ("wue", "pue")
+    by_id = {s["id"]: s for s in reg.sites}
+    params = reg.meta.get("parameters", {})
+    for sid in item.get("_site_ids") or []:
+        site = by_id.get(sid, {})
+        for key in needs:
+            if key not in site:
+                problems.append(Problem(
+                    reg.files.sites, sid, key, None, f"a value (needed by {rid} {fld}: {kind})"))
+        if kind == "cooling_water" and "water_price" not in params \
+                and site.get("region") not in params.get("water_price_by_region", {}):
+            problems.append(Problem(
+                reg.files.reg, "", "parameters.water_price", None,
+                f"a water tariff for region {site.get('region')} (needed by {rid} {fld}: cooling_water "
+                f"at {sid}): `water_price` or an entry of `water_price_by_region`",
+            ))
 
 
 # --------------------------------------------------------------------------- controls

@@ -16,6 +16,7 @@ from typing import Any
 
 from climaterisk.register import schema
 from climaterisk.register.distributions import LogNormal, Uniform
+from climaterisk.register.ghg import GhgInventory
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,11 @@ class Site:
     hazards: Mapping[str, float] = field(default_factory=dict)  # [events/yr] local rates
     lat: float | None = None
     lon: float | None = None
+    wue: float | None = None  # [L/kWh of IT energy] water usage effectiveness
+    water_stress: float = 1.0  # [x water tariff] scarcity factor
+    hours_above_set_point: float | None = None  # [h/yr] above the economiser set point, baseline year
+    temperature_sd_c: float | None = None  # [°C] SD of hourly outdoor temperature
+    set_point_c: float | None = None  # [°C] economiser set point (reports only)
 
     @property
     def iso_certified(self) -> bool:
@@ -82,10 +88,30 @@ class EntityEvent:
 
 
 @dataclass(frozen=True)
-class CoolingEnergy:
-    """Extra cooling electricity: site MWh x sensitivity x local warming x price."""
+class OutageEpisode:
+    """Episodes (e.g. reputational) set off by long outages at the risk's sites: each outage
+    longer than ``trigger_days`` sets one off with ``probability``."""
 
-    sensitivity: LogNormal  # [fraction of site electricity per °C]
+    trigger_days: float  # [days] full-outage-equivalent, after controls
+    probability: float  # [fraction 0-1] per triggering outage
+    severity: LogNormal  # [currency] per episode
+
+
+@dataclass(frozen=True)
+class CoolingEnergy:
+    """Extra cooling electricity at the site's tariff. Flat rule (``sensitivity``): site MWh x
+    sensitivity x local warming. Hours rule (``mechanical_cooling``): average IT load [MW] x
+    extra hours above the economiser set point [h] x extra mechanical-cooling power [fraction]."""
+
+    sensitivity: LogNormal | None  # [fraction of site electricity per °C]
+    mechanical_cooling: LogNormal | None = None  # [fraction of IT load] during hours above set point
+
+
+@dataclass(frozen=True)
+class CoolingWater:
+    """Extra cooling water: WUE x IT energy [m³] x sensitivity x local warming x water tariff x stress."""
+
+    sensitivity: LogNormal  # [fraction of site water use per °C]
 
 
 @dataclass(frozen=True)
@@ -105,7 +131,7 @@ class AnnualCost:
     driver: str | None = None
 
 
-Model = SiteEvent | EntityEvent | CoolingEnergy | CarbonCost | AnnualCost
+Model = SiteEvent | EntityEvent | OutageEpisode | CoolingEnergy | CoolingWater | CarbonCost | AnnualCost
 
 
 @dataclass(frozen=True)
@@ -205,6 +231,7 @@ class Metric:
     year: int
     value: float
     scope: int | None = None
+    period: str = "annual"  # annual, cumulative (to date), lowest, highest or point (see METRIC_PERIODS)
 
 
 @dataclass(frozen=True)
@@ -244,6 +271,9 @@ class Register:
     documents: tuple[Mapping[str, Any], ...] = ()
     electricity_price: float | None = None  # [currency/MWh]
     fx_usd: float | None = None  # [currency per USD]
+    electricity_prices: Mapping[str, float] = field(default_factory=dict)  # [currency/MWh] by region id
+    water_price: float | None = None  # [currency/m³]
+    water_prices: Mapping[str, float] = field(default_factory=dict)  # [currency/m³] by region id
     certification_cycle_years: float = 3.0
     renewal: str = "renew"  # ISO 22301 certificates: "renew" each cycle or "lapse" at expiry
     disclosure: Mapping[str, Any] = field(default_factory=dict)  # IFRS S2 metrics inputs
@@ -251,9 +281,19 @@ class Register:
     description: str = ""
     provenance: tuple[schema.Provenance, ...] = ()
     file_hashes: Mapping[str, str] = field(default_factory=dict)
+    ghg: GhgInventory | None = None  # the GHG inventory (ghg.yaml), if the register has one
 
     def site(self, site_id: str) -> Site:
         return next(s for s in self.sites if s.id == site_id)
+
+    def electricity_price_at(self, site: Site) -> float:
+        """The electricity tariff at ``site`` [currency/MWh]: its region's, else the register's
+        (0 if none)."""
+        return self.electricity_prices.get(site.region, self.electricity_price or 0.0)
+
+    def water_price_at(self, site: Site) -> float:
+        """The water tariff at ``site`` [currency/m³]: its region's, else the register's (0 if none)."""
+        return self.water_prices.get(site.region, self.water_price or 0.0)
 
     def region(self, region_id: str) -> Region:
         return next(r for r in self.regions if r.id == region_id)

@@ -28,9 +28,11 @@ from climaterisk.register.entities import (
     CommonEvent,
     Control,
     CoolingEnergy,
+    CoolingWater,
     EntityEvent,
     Metric,
     Model,
+    OutageEpisode,
     Region,
     Register,
     Risk,
@@ -38,10 +40,12 @@ from climaterisk.register.entities import (
     SiteEvent,
     Target,
 )
+from climaterisk.register.ghg import build_ghg, check_ghg
 
 __all__ = [
     "DEFAULT_REGISTER", "REGISTER_FILES_ORDER", "AnnualCost", "BiaActivity", "CarbonCost", "CommonEvent",
-    "Control", "CoolingEnergy", "EntityEvent", "Metric", "Model", "Region", "Register", "Risk", "Site",
+    "Control", "CoolingEnergy", "CoolingWater", "EntityEvent", "Metric", "Model", "OutageEpisode", "Region",
+    "Register", "Risk", "Site",
     "SiteEvent", "Target", "load_register", "resolve_register_path", "shipped_registers",
 ]
 
@@ -118,6 +122,7 @@ def load_register(path: str | Path | None = None) -> Register:
     if problems:
         raise RegisterError(problems)
     cross_check(folder, data, provenance, problems)
+    check_ghg(folder, data, problems)
     if problems:
         raise RegisterError(problems)
     return _build(folder, data, provenance, hashes)
@@ -136,8 +141,13 @@ def _build_model(spec: dict, metrics: dict[str, dict]) -> Model:
         return SiteEvent(spec["hazard"], _interval(spec["damage"]), _interval(down) if down else None)
     if kind == "entity_event":
         return EntityEvent(spec["rate"], _interval(spec["severity"]), spec.get("rate_driver"))
+    if kind == "outage_episode":
+        return OutageEpisode(spec["trigger_days"], spec["probability"], _interval(spec["severity"]))
     if kind == "cooling_energy":
-        return CoolingEnergy(_interval(spec["sensitivity"]))
+        sens, mech = spec.get("sensitivity"), spec.get("mechanical_cooling")
+        return CoolingEnergy(_interval(sens) if sens else None, _interval(mech) if mech else None)
+    if kind == "cooling_water":
+        return CoolingWater(_interval(spec["sensitivity"]))
     if kind == "carbon_cost":
         ids = tuple(sorted(spec["emissions"]))  # sorted: the file's order must not matter
         share = spec["exposed_share"]
@@ -179,11 +189,14 @@ def _build(
         bia=tuple(_build_activity(a) for a in data.get("bia.yaml", {}).get("activities", [])),
         documents=tuple(meta.get("documents", [])),
         electricity_price=params.get("electricity_price"), fx_usd=params.get("fx_usd"),
+        electricity_prices=dict(params.get("electricity_price_by_region", {})),
+        water_price=params.get("water_price"), water_prices=dict(params.get("water_price_by_region", {})),
         certification_cycle_years=iso.get("certification_cycle_years", 3.0),
         renewal=iso.get("renewal", "renew"), disclosure=dict(meta.get("disclosure", {})),
         renewal_assumption=iso.get("renewal_assumption", ""),
         description=meta.get("description", ""),
         provenance=tuple(provenance), file_hashes=hashes,
+        ghg=build_ghg(data.get("ghg.yaml"), {s["id"]: s for s in data["sites.yaml"]["sites"]}),
     )
 
 
@@ -212,6 +225,10 @@ def _build_site(s: dict) -> Site:
         iso_holder=iso.get("holder"), iso_scope=iso.get("scope"),
         rto_days=s.get("rto_days"), mtpd_days=s.get("mtpd_days"),
         hazards=dict(s.get("hazards", {})), lat=loc.get("lat"), lon=loc.get("lon"),
+        wue=s.get("wue"), water_stress=s.get("water_stress", 1.0),
+        hours_above_set_point=(s.get("free_cooling") or {}).get("hours_above_set_point"),
+        temperature_sd_c=(s.get("free_cooling") or {}).get("temperature_sd_c"),
+        set_point_c=(s.get("free_cooling") or {}).get("set_point_c"),
     )
 
 
@@ -273,7 +290,8 @@ def _build_control(c: dict) -> Control:
 
 def _build_metric(m: dict) -> Metric:
     """A metric: a value in its own unit for a year."""
-    return Metric(m["id"], m["name"], m["category"], m["unit"], m["year"], m["value"], m.get("scope"))
+    return Metric(m["id"], m["name"], m["category"], m["unit"], m["year"], m["value"], m.get("scope"),
+                  m.get("period", "annual"))
 
 
 def _build_target(t: dict) -> Target:

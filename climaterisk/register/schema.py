@@ -49,6 +49,7 @@ from climaterisk.register.fields import (
     check_source,
     field_rows,
 )
+from climaterisk.register.ghg import GHG_FILE
 
 __all__ = [
     "BIA_ACTIVITY",
@@ -64,6 +65,7 @@ __all__ = [
     "MAX_MAGNITUDE",
     "METRIC",
     "METRIC_CATEGORIES",
+    "METRIC_PERIODS",
     "MODEL",
     "MODEL_TYPES",
     "OPPORTUNITY",
@@ -120,7 +122,8 @@ HORIZON_NAMES = ("short", "medium", "long")
 CONTROL_TYPES = ("preventive", "detective", "corrective", "transfer")
 CONTROL_STATUSES = ("implemented", "planned", "retired")
 METRIC_CATEGORIES = ("ghg", "energy", "water", "waste", "workforce", "other")
-MODEL_TYPES = ("site_event", "entity_event", "cooling_energy", "carbon_cost", "annual_cost")
+METRIC_PERIODS = ("annual", "cumulative", "lowest", "highest", "point")
+MODEL_TYPES = ("site_event", "entity_event", "cooling_energy", "cooling_water", "carbon_cost", "annual_cost")
 ISO_STATUSES = ("company", "lessor", "not_certified", "unknown")
 """ISO 22301 status of a site: certified under the company's own BCMS (``company``), covered only by
 the lessor's or operator's certificate (``lessor``), known not to be certified (``not_certified``),
@@ -198,10 +201,31 @@ MODEL = Tagged({
         F("severity", Interval("currency", "loss per event")),
         F("rate_driver", Id(), False, "scenario driver scaling the rate (value / baseline value)"),
     ], doc="Company-level events (a failed investment, a reputational event)."),
+    "outage_episode": Obj([
+        F("trigger_days", Quantity(unit="days", lo=0.0),
+          doc="an outage at one of the risk's sites longer than this (full-outage-equivalent days, "
+              "after controls) can set off an episode"),
+        F("probability", _fraction("chance that one such outage sets off an episode")),
+        F("severity", Interval("currency", "cost of one episode")),
+    ], doc="Episodes that follow long outages (a reputational episode after a visible outage): "
+           "drawn from the simulated outages of the other risks at the risk's sites, so they are "
+           "more likely in years with long outages. Only Monte Carlo represents this dependence."),
     "cooling_energy": Obj([
         F("sensitivity", Interval("fraction of site electricity per °C",
-                                  "extra electricity per °C of local warming")),
-    ], doc="Chronic heat: extra cooling electricity cost at the risk's sites."),
+                                  "extra electricity per °C of local warming"), False,
+          "the flat rule: extra electricity proportional to local warming; give this or "
+          "`mechanical_cooling`, not both"),
+        F("mechanical_cooling", Interval("fraction of IT load",
+                                         "extra power of mechanical cooling over the economiser"), False,
+          "the hours rule: extra electricity per hour above the economiser set point, as a share of the "
+          "site's average IT load; every site of the risk needs `free_cooling` and `pue`"),
+    ], doc="Chronic heat: extra cooling electricity cost at the risk's sites, priced at each site's "
+           "region tariff (`parameters.electricity_price_by_region`, else `electricity_price`)."),
+    "cooling_water": Obj([
+        F("sensitivity", Interval("fraction of site water use per °C",
+                                  "extra cooling water per °C of local warming")),
+    ], doc="Chronic heat: extra cooling water at the risk's sites (WUE x IT energy), priced at the "
+           "region's water tariff times the site's water-stress factor; every site needs `wue` and `pue`."),
     "carbon_cost": Obj([
         F("emissions", ListOf(Id(), min_items=1), doc="metric ids summed [t CO2e/yr]"),
         F("exposed_share", Uniform("fraction 0-1", "share of those emissions priced")),
@@ -238,6 +262,13 @@ REGISTER_META = Obj([
         F("electricity_price", _money("average electricity price", "currency/MWh"), False),
         F("fx_usd", Quantity(unit="currency per USD", lo=0.0, lo_open=True), False,
           "exchange rate for USD-denominated scenario drivers"),
+        F("electricity_price_by_region", MapOf(_money("electricity tariff in the region", "currency/MWh")),
+          False, "per region id: the tariff cooling_energy uses at the region's sites (default: "
+          "`electricity_price`)"),
+        F("water_price", _money("average water tariff", "currency/m³"), False,
+          "default water tariff of cooling_water"),
+        F("water_price_by_region", MapOf(_money("water tariff in the region", "currency/m³")), False,
+          "per region id: the water tariff at the region's sites (default: `water_price`)"),
     ]), False),
     F("disclosure", Obj([
         F("headcount_metric", Id(), False, "metric id of the headcount that intensities divide by"),
@@ -302,6 +333,20 @@ SITE = Obj([
     F("electricity_mwh", Quantity(unit="MWh/yr", lo=0.0), False, "annual electricity use"),
     F("pue", Quantity(unit="-", lo=1.0, hi=5.0), False, "power usage effectiveness"),
     F("renewable_share", _fraction("share of electricity from renewables"), False),
+    F("wue", Quantity(unit="L/kWh of IT energy", lo=0.0), False,
+      "water usage effectiveness: annual site water use / annual IT electricity (cooling_water)"),
+    F("water_stress", Quantity(unit="x water tariff", lo=0.0), False,
+      "scarcity factor on the water tariff at the site (default 1): the premium of scarce or "
+      "permit-capped water (over-quota charges, reclaimed or trucked water)"),
+    F("free_cooling", Obj([
+        F("hours_above_set_point", Quantity(unit="h/yr", lo=0.0, hi=8760.0),
+          doc="hours a year, in the baseline year, with outdoor temperature above the economiser "
+              "(free-cooling) set point, i.e. with mechanical cooling running"),
+        F("temperature_sd_c", Quantity(unit="°C", lo=0.0, lo_open=True),
+          doc="standard deviation of the site's hourly outdoor temperature over a year; with local "
+              "warming dW the hours become 8760 (1 - Phi(z0 - dW / sd)), z0 = Phi^-1(1 - hours / 8760)"),
+        F("set_point_c", Quantity(unit="°C"), False, "the economiser set point (for reports)"),
+    ]), False, "economiser data of a data centre (cooling_energy with `mechanical_cooling`)"),
     F("iso22301", Obj([
         F("status", Enum(ISO_STATUSES), False,
           "company: certified under the company's own BCMS; lessor: covered by the lessor's or "
@@ -395,6 +440,9 @@ METRIC = Obj([
     F("unit", Str()),
     F("year", Num(lo=1900, hi=2200, integer=True)),
     F("value", Quantity(lo=0.0)),
+    F("period", Enum(METRIC_PERIODS), False,
+      "what the value covers (default annual: the year's total or average); cumulative: to date, "
+      "not the year's; lowest / highest: an extreme within the year, not its average; point: at a date"),
     F("description", Str(), False),
 ])
 
@@ -445,6 +493,7 @@ REGISTER_FILES: dict[str, Obj] = {
     ]),
     "bia.yaml": Obj([F("activities", ListOf(BIA_ACTIVITY, entities=True), False,
                        "prioritised activities of the business impact analysis (ISO 22301 8.2.2)")]),
+    "ghg.yaml": GHG_FILE,
 }
 REQUIRED_FILES = ("register.yaml", "sites.yaml", "risks.yaml")
 

@@ -30,6 +30,7 @@ from climaterisk.outputs.spreadsheet.layout import (
     _inner,
     _is_entry_list,
     _union,
+    map_entry_column,
     sheet_columns,
 )
 from climaterisk.outputs.spreadsheet.locator import Locator, _without_repeats
@@ -126,6 +127,7 @@ def _metadata(reader: _Reader, locator: Locator) -> dict:
     columns = {c.path: c for c in sheet_columns(METADATA_SHEET) if c.kind != "source"}
     cells: dict[str, Any] = {}
     seen: dict[str, int] = {}
+    map_keys: dict[str, list[str]] = defaultdict(list)
 
     def at(values: list[Any], name: str) -> Any:
         j = index.get(name)
@@ -137,6 +139,11 @@ def _metadata(reader: _Reader, locator: Locator) -> dict:
         name = "" if _is_empty(name) else str(name).strip()
         value, source = at(values, "value"), at(values, "source")
         col = columns.get(name)
+        if col is None and "." in name:  # a key of a mapping field: `<map>.<key>`
+            parent, key = name.rsplit(".", 1)
+            if parent in columns and columns[parent].kind == "map" and key:
+                col = map_entry_column(columns[parent], key)
+                map_keys[parent].append(key)
         if col is None:
             if _is_empty(value) and _is_empty(source) and not name:
                 continue
@@ -157,7 +164,7 @@ def _metadata(reader: _Reader, locator: Locator) -> dict:
                 locator.add("register.yaml", "", f"{name}.source", METADATA_SHEET, number, f"{name}.source")
             else:
                 reader.add(where, f"{name}.source", source, "empty: only a number can have a source")
-    return _unflatten(schema.REGISTER_META, cells, {})
+    return _unflatten(schema.REGISTER_META, cells, map_keys)
 
 
 def _read_sheet(reader: _Reader, locator: Locator, name: str) -> list[tuple[_Row, dict]]:

@@ -167,6 +167,13 @@ def _columns(obj: schema.Obj, prefix: str = "", parent_required: bool = True) ->
     return out
 
 
+def map_entry_column(col: Column, key: str) -> Column:
+    """The metadata-sheet row of one key of a mapping field (``<map>.<key>``, e.g.
+    ``parameters.electricity_price_by_region.inner_mongolia``): a quantity or scalar of the map's values."""
+    kind = "quantity" if isinstance(col.node, schema.Quantity) else "scalar"
+    return Column(f"{col.path}.{key}", kind, col.node, col.unit, "no", col.doc)
+
+
 def sheet_columns(name: str) -> list[Column]:
     """The static columns of a sheet (a mapping field adds one column pair per key)."""
     if name == METADATA_SHEET:

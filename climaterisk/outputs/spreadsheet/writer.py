@@ -31,6 +31,7 @@ from climaterisk.outputs.spreadsheet.layout import (
     _is_entry_list,
     _list_text,
     _union,
+    map_entry_column,
     sheet_columns,
     to_excel_text,
 )
@@ -181,10 +182,20 @@ def _tables(raw: dict[str, dict]) -> dict[str, _Table]:
 def _metadata_rows(meta: dict) -> list[tuple[Column, Any, Any]]:
     """(column, value, source) per field of register.yaml that is not a list of entries."""
     cells = _flatten(schema.REGISTER_META, meta)
-    return [
-        (col, cells.get(col.path), cells.get(f"{col.path}.source") if col.kind == "quantity" else None)
-        for col in sheet_columns(METADATA_SHEET) if col.kind != "source"
-    ]
+    rows: list[tuple[Column, Any, Any]] = []
+    for col in sheet_columns(METADATA_SHEET):
+        if col.kind == "source":
+            continue
+        keys = [p[len(col.path) + 1:] for p in cells
+                if col.kind == "map" and p.startswith(f"{col.path}.") and not p.endswith(".source")]
+        if not keys:  # a scalar or quantity, or an empty map (one empty row)
+            rows.append((col, cells.get(col.path),
+                         cells.get(f"{col.path}.source") if col.kind == "quantity" else None))
+        for key in keys:  # a map (a tariff table by region): one row per key, `<map>.<key>`
+            quantity = isinstance(col.node, schema.Quantity)
+            rows.append((map_entry_column(col, key), cells.get(f"{col.path}.{key}"),
+                         cells.get(f"{col.path}.{key}.source") if quantity else None))
+    return rows
 
 
 def read_register_files(path: str | Path | None) -> tuple[Path, dict[str, dict]]:
