@@ -12,6 +12,7 @@ from tabulate import tabulate
 from climaterisk.analysis.graph import Gap
 from climaterisk.analysis.results import Assessment, HorizonResult, Line
 from climaterisk.errors import Problem
+from climaterisk.outputs.frames import MEASURES, summary
 from climaterisk.register import Register
 from climaterisk.register.certification import STATUS_LABELS
 from climaterisk.scenarios import Scenario
@@ -19,7 +20,6 @@ from climaterisk.scenarios import Scenario
 if TYPE_CHECKING:  # pandas is imported when a frame is made: it costs a quarter second
     import pandas as pd
 
-MEASURES = ("mean", "se", "std", "var95", "var99", "tvar95", "tvar99")
 
 
 def money(x: float) -> str:
@@ -92,24 +92,20 @@ def assessment_text(result: Assessment, markdown: bool = False) -> str:
     return "\n".join(out) + "\n"
 
 
+LEVEL_ORDER = ("total", "risk", "category", "site", "opportunity")
+"""The order of the levels within a horizon in the CSV output."""
+
+
 def assessment_frame(result: Assessment) -> pd.DataFrame:
-    """Long table: one row per (year, level, id, basis) with every measure [currency/yr]."""
+    """Long table: one row per (year, level, id, basis) with every measure [currency/yr]: the
+    tidy tables of :func:`climaterisk.outputs.frames.summary` of every level, with a ``level``
+    column, year by year."""
     import pandas as pd
 
-    records = []
-    for h in result.horizons:
-        groups = [("total", [h.total]), ("risk", h.by_risk), ("category", h.by_category),
-                  ("site", h.by_site), ("opportunity", h.opportunities)]
-        for level, lines in groups:
-            for line in lines:
-                for basis in ("inherent", "residual"):
-                    stats = getattr(line, basis)
-                    records.append({
-                        "scenario": result.scenario.id, "year": h.year, "level": level,
-                        "id": line.id, "title": line.title, "category": line.category,
-                        "basis": basis, **{m: getattr(stats, m) for m in MEASURES},
-                    })
-    return pd.DataFrame.from_records(records)
+    parts = [summary(result, level).assign(level=level, order=k) for k, level in enumerate(LEVEL_ORDER)]
+    frame = pd.concat(parts, ignore_index=True).sort_values(["year", "order"], kind="stable")
+    columns = ["scenario", "year", "level", "id", "title", "category", "basis", *MEASURES]
+    return frame[columns].reset_index(drop=True)
 
 
 def assessment_csv(result: Assessment) -> str:
@@ -395,7 +391,7 @@ def review_text(pack: dict, currency: str, markdown: bool = False) -> str:
 def blocks_text(blocks: list, markdown: bool = False) -> str:  # list[report.Block]
     """Paragraphs and tables of the document model as terminal or Markdown text (``climaterisk ghg``)."""
     from climaterisk.outputs.publish import format_cell
-    from climaterisk.outputs.report import Table
+    from climaterisk.outputs.report.document import Table
 
     fmt = "github" if markdown else "simple"
     out: list[str] = []
