@@ -16,7 +16,8 @@ import yaml
 from scipy import stats
 
 from climaterisk import assess, load_register, load_scenario
-from climaterisk.model.compile import compile_portfolio, hours_above
+from climaterisk.model.compile import compile_portfolio
+from climaterisk.model.components import hours_above
 from climaterisk.register import DEFAULT_REGISTER, resolve_register_path
 from tests.conftest import write_register
 

@@ -100,10 +100,10 @@ def test_auto_method(mini_register_path, mini_scenario_path):
 def test_lognormal_masses_keep_the_mean(mu, sigma, scale, cap_points, h, n):
     """The masses sum to 1, are never negative, and have the mean of min(scale X, cap) exactly
     (up to the tail beyond the grid, under 1e-6 here)."""
-    from climaterisk.model.exact import _lognormal_masses
+    from climaterisk.model.discretise import lognormal_masses
 
     cap = math.inf if cap_points is None else cap_points * h
-    masses = _lognormal_masses(mu, sigma, scale, cap, h, n)
+    masses = lognormal_masses(mu, sigma, scale, cap, h, n)
     assert masses.min() >= 0.0 and masses.sum() == pytest.approx(1.0, abs=1e-12)
     expected = scale * (lev(cap / scale, mu, sigma) if math.isfinite(cap) else math.exp(mu + sigma**2 / 2))
     assert masses @ (np.arange(n) * h) == pytest.approx(expected, rel=2e-6)

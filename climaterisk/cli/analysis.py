@@ -269,7 +269,7 @@ def ghg_cmd(
     Example: climaterisk ghg --register kuaishou-2023 --format markdown
     """
     from climaterisk.analysis import ghg
-    from climaterisk.outputs.report import ghg_blocks
+    from climaterisk.outputs.report.metrics import ghg_blocks
 
     check_output(output)
     reg = load_register(register)

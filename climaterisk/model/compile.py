@@ -6,6 +6,11 @@ drivers, cooling by its local warming and carbon cost by its carbon price. Nothi
 random. The *portfolio* holds the inherent parameters of every event link (risk x site, or a
 company-level event) and every cost component; how controls transform them is in
 :mod:`climaterisk.model.controls`.
+
+The recurring cost components (cooling, carbon, annual costs) are compiled in
+:mod:`climaterisk.model.components` and the common-shock groups are the structures of
+:mod:`climaterisk.model.shocks`; this module holds the event links, the portfolio and
+:func:`compile_portfolio`, which puts them together.
 """
 
 from __future__ import annotations
@@ -14,11 +19,19 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from statistics import NormalDist
 
 import numpy as np
 
 from climaterisk.errors import Problem, ScenarioError
+from climaterisk.model.components import (
+    CompileContext,
+    CostComponent,
+    annual_cost,
+    carbon_cost,
+    cooling_energy_cost,
+    cooling_water_cost,
+)
+from climaterisk.model.shocks import CommonGroup, ShockTable
 from climaterisk.register import (
     AnnualCost,
     CarbonCost,
@@ -29,10 +42,8 @@ from climaterisk.register import (
     OutageEpisode,
     Register,
     Risk,
-    Site,
     SiteEvent,
 )
-from climaterisk.register.distributions import LogNormal, Uniform
 from climaterisk.scenarios import Scenario
 
 
@@ -93,88 +104,6 @@ class EventLinks:
 
 
 @dataclass(frozen=True)
-class CommonGroup:
-    """Regional events of one hazard in one region (a common shock).
-
-    Regional events arrive as a Poisson process of ``rate`` [events/yr]; each event strikes
-    each of the ``sites`` independently with probability ``footprint[j]`` (the site's own, or the
-    region's); a struck site suffers one event on every link in ``site_links[j]``. With a
-    ``correlation`` rho > 0 the severities of the sites struck by one regional event share a
-    factor: each standard normal behind a damage or downtime is ``sqrt(rho) F + sqrt(1 - rho) e``
-    with ``F`` drawn once per regional event (one for damage, one for downtime).
-    """
-
-    region: str
-    hazard: str
-    rate: float  # [events/yr] scenario-adjusted
-    sites: np.ndarray  # [int] site indices
-    footprint: np.ndarray  # [fraction] per site
-    site_links: tuple[np.ndarray, ...]  # link indices per site
-    correlation: float = 0.0  # [0-1] of the severities' normals within one regional event
-
-    @cached_property
-    def links_per_site(self) -> np.ndarray:
-        """[int] number of links at each member site."""
-        return np.array([len(x) for x in self.site_links], dtype=np.int64)
-
-    @cached_property
-    def flat_links(self) -> np.ndarray:
-        """[int] the member sites' links, site after site."""
-        return np.concatenate([*self.site_links, np.zeros(0, dtype=np.int64)]).astype(np.int64)
-
-
-@dataclass(frozen=True)
-class ShockTable:
-    """All common-shock groups of a portfolio as flat arrays, for drawing them together: per
-    group its rate and number of member sites; per member site (group by group) its footprint
-    and its links (``flat_links[link_offset[m]:link_offset[m] + links_per_member[m]]``)."""
-
-    rates: np.ndarray  # [events/yr] per group
-    correlation: np.ndarray  # [0-1] per group, of the severities within one regional event
-    sizes: np.ndarray  # [int] member sites per group
-    member_offset: np.ndarray  # [int] first member of each group
-    footprint: np.ndarray  # [fraction] per member
-    links_per_member: np.ndarray  # [int]
-    link_offset: np.ndarray  # [int]
-    flat_links: np.ndarray  # [int]
-    one_link_each: bool
-
-    @property
-    def correlated(self) -> bool:
-        """Whether some group correlates the severities of the sites it strikes."""
-        return bool(np.any(self.correlation > 0))
-
-    @classmethod
-    def of(cls, groups: tuple[CommonGroup, ...]) -> ShockTable:
-        sizes = np.array([len(g.sites) for g in groups], dtype=np.int64)
-        per_member = np.concatenate([*(g.links_per_site for g in groups), np.zeros(0, dtype=np.int64)])
-        return cls(
-            rates=np.array([g.rate for g in groups], dtype=float),
-            correlation=np.array([g.correlation for g in groups], dtype=float), sizes=sizes,
-            member_offset=np.cumsum(sizes) - sizes,
-            footprint=np.concatenate([*(g.footprint for g in groups), np.zeros(0)]),
-            links_per_member=per_member, link_offset=np.cumsum(per_member) - per_member,
-            flat_links=np.concatenate([*(g.flat_links for g in groups), np.zeros(0, dtype=np.int64)]),
-            one_link_each=bool(np.all(per_member == 1)),
-        )
-
-
-@dataclass(frozen=True)
-class CostComponent:
-    """An annual cost drawn once per trial and spread over its links.
-
-    Loss on link ``j`` in a trial = ``draw * scale[j]`` where ``draw`` comes from ``dist``.
-    """
-
-    risk: int
-    kind: str  # model type
-    key: int  # stable key of the component's random stream: crc32 of risk id, type and ordinal
-    dist: LogNormal | Uniform
-    sites: np.ndarray  # [int] site index or -1
-    scale: np.ndarray  # [currency/yr per unit of draw]
-
-
-@dataclass(frozen=True)
 class Followup:
     """Episodes of risk ``risk`` set off by long outages (an ``outage_episode`` model).
 
@@ -232,19 +161,6 @@ _LINK_COLUMNS = (
 _FLOAT_COLUMNS = _LINK_COLUMNS[4:]
 
 
-@dataclass(frozen=True)
-class _Context:
-    """What compiling each model needs: the register, the scenario, the year compiled and the
-    register's baseline year [calendar years], and the sites in id order."""
-
-    register: Register
-    scenario: Scenario
-    year: int
-    base: int
-    sites: list[Site]
-    site_index: dict[str, int]  # site id -> index into sites
-
-
 class _LinkTable:
     """The event links compiled so far, column by column (see :class:`EventLinks`), and the links
     of each (hazard, site index) pair, for the common-shock groups."""
@@ -287,7 +203,7 @@ def compile_portfolio(register: Register, scenario: Scenario, year: int) -> Port
     scenario.check_year(base)
     risks = _ordered(register.risks) + _ordered(register.opportunities)
     sites = sorted(register.sites, key=lambda s: s.id)
-    ctx = _Context(register, scenario, year, base, sites, {s.id: i for i, s in enumerate(sites)})
+    ctx = CompileContext(register, scenario, year, base, sites, {s.id: i for i, s in enumerate(sites)})
     links = _LinkTable()
     costs: list[CostComponent] = []
     for r_index, risk in enumerate(risks):
@@ -304,7 +220,7 @@ def compile_portfolio(register: Register, scenario: Scenario, year: int) -> Port
     )
 
 
-def _followups(ctx: _Context, risks: list[Risk], links: EventLinks,
+def _followups(ctx: CompileContext, risks: list[Risk], links: EventLinks,
                is_opportunity: np.ndarray) -> tuple[Followup, ...]:
     """The ``outage_episode`` models, each with the links whose outages can set it off: links of
     the other risks (not opportunities) at the risk's sites that model downtime."""
@@ -323,7 +239,7 @@ def _followups(ctx: _Context, risks: list[Risk], links: EventLinks,
 
 
 def _compile_model(
-    ctx: _Context, r_index: int, risk: Risk, model: Model, links: _LinkTable, costs: list[CostComponent]
+    ctx: CompileContext, r_index: int, risk: Risk, model: Model, links: _LinkTable, costs: list[CostComponent]
 ) -> None:
     """Adds the event links or the cost component of one model of risk ``r_index``."""
     if isinstance(model, SiteEvent):
@@ -331,17 +247,17 @@ def _compile_model(
     elif isinstance(model, EntityEvent):
         _add_entity_event_link(ctx, r_index, risk, model, links)
     elif isinstance(model, CoolingEnergy):
-        costs.append(_cooling_energy_cost(ctx, r_index, risk, model, costs))
+        costs.append(cooling_energy_cost(ctx, r_index, risk, model, costs))
     elif isinstance(model, CoolingWater):
-        costs.append(_cooling_water_cost(ctx, r_index, risk, model, costs))
+        costs.append(cooling_water_cost(ctx, r_index, risk, model, costs))
     elif isinstance(model, CarbonCost):
-        costs.append(_carbon_cost(ctx, r_index, risk, model, costs))
+        costs.append(carbon_cost(ctx, r_index, risk, model, costs))
     elif isinstance(model, AnnualCost):
-        costs.append(_annual_cost(ctx, r_index, risk, model, costs))
+        costs.append(annual_cost(ctx, r_index, risk, model, costs))
 
 
 def _add_site_event_links(
-    ctx: _Context, r_index: int, risk: Risk, model: SiteEvent, links: _LinkTable
+    ctx: CompileContext, r_index: int, risk: Risk, model: SiteEvent, links: _LinkTable
 ) -> None:
     """One link per site of the risk, in site id order: the site's local rate [events/yr] times
     the scenario's frequency multiplier, damage as a fraction of the replacement value [currency]
@@ -365,7 +281,7 @@ def _add_site_event_links(
 
 
 def _add_entity_event_link(
-    ctx: _Context, r_index: int, risk: Risk, model: EntityEvent, links: _LinkTable
+    ctx: CompileContext, r_index: int, risk: Risk, model: EntityEvent, links: _LinkTable
 ) -> None:
     """One company-level link: the rate [events/yr] scaled by its driver's ratio to the baseline
     year, severity in currency, uncapped."""
@@ -380,114 +296,7 @@ def _add_entity_event_link(
     )
 
 
-def _cooling_energy_cost(
-    ctx: _Context, r_index: int, risk: Risk, model: CoolingEnergy, earlier: list[CostComponent]
-) -> CostComponent:
-    """Extra cooling at each site of the risk, priced at the site's tariff [currency/MWh] (its
-    region's, else the register's).
-
-    Flat rule (``sensitivity``): the site's electricity [MWh/yr] x tariff x local warming since the
-    baseline year [degC, none if negative], times the drawn sensitivity [fraction per degC].
-    Hours rule (``mechanical_cooling``): the site's average IT load [MW] = electricity / PUE / 8760
-    x the extra hours above its economiser set point [h/yr] (:func:`extra_hours_above`) x tariff,
-    times the drawn extra mechanical-cooling power [fraction of IT load]."""
-    warming = _local_warming(ctx)
-    register = ctx.register
-    ids = sorted(risk.site_ids)
-    scale = []
-    for sid in ids:
-        site = ctx.sites[ctx.site_index[sid]]
-        price = register.electricity_price_at(site)
-        if model.mechanical_cooling is None:
-            scale.append(site.electricity_mwh * price * max(warming, 0.0))
-        else:
-            it_mw = site.electricity_mwh / (site.pue or 1.0) / HOURS_PER_YEAR
-            scale.append(it_mw * extra_hours_above(site, warming) * price)
-    return CostComponent(
-        r_index, "cooling_energy", cost_key(risk.id, r_index, "cooling_energy", earlier),
-        model.sensitivity if model.mechanical_cooling is None else model.mechanical_cooling,
-        np.array([ctx.site_index[s] for s in ids], dtype=np.int64), np.array(scale, dtype=float),
-    )
-
-
-HOURS_PER_YEAR = 8760.0
-
-
-def _local_warming(ctx: _Context) -> float:
-    """The scenario's local warming in the compiled year since the register's baseline year [degC]."""
-    lw = ctx.scenario.driver
-    return lw("local_warming_c", ctx.year) - lw("local_warming_c", ctx.base)
-
-
-def hours_above(baseline_hours: float, sd_c: float, warming_c: float) -> float:
-    """Hours a year above the economiser set point [h/yr] after ``warming_c`` [degC] of local
-    warming, for a site with ``baseline_hours`` [h/yr] above it in the baseline year and an SD of
-    hourly outdoor temperature of ``sd_c`` [degC].
-
-    Hourly temperatures are taken as normal around the annual mean, so warming shifts them all by
-    ``warming_c``: with ``z0 = Phi^-1(1 - baseline_hours / 8760)`` the hours become
-    ``8760 (1 - Phi(z0 - warming_c / sd_c))``. A site never (always) above the set point stays so."""
-    if baseline_hours <= 0.0 or baseline_hours >= HOURS_PER_YEAR:
-        return baseline_hours
-    std = NormalDist()
-    z0 = std.inv_cdf(1.0 - baseline_hours / HOURS_PER_YEAR)
-    return HOURS_PER_YEAR * (1.0 - std.cdf(z0 - warming_c / sd_c))
-
-
-def extra_hours_above(site: Site, warming_c: float) -> float:
-    """Extra hours above the site's economiser set point [h/yr] after ``warming_c`` [degC] of local
-    warming since the baseline year; none for a cooler climate (no saving is counted)."""
-    base = site.hours_above_set_point or 0.0
-    sd = site.temperature_sd_c or 1.0
-    return max(hours_above(base, sd, max(warming_c, 0.0)) - base, 0.0)
-
-
-def _cooling_water_cost(
-    ctx: _Context, r_index: int, risk: Risk, model: CoolingWater, earlier: list[CostComponent]
-) -> CostComponent:
-    """Extra cooling water at each site of the risk: its water use WUE [L/kWh] x IT energy
-    (electricity / PUE) [MWh/yr] = [m³/yr], x the site's water tariff [currency/m³] x its water-stress
-    factor [-] x local warming since the baseline year [degC, none if negative], times the drawn
-    sensitivity [fraction of water use per degC]."""
-    warming = _local_warming(ctx)
-    ids = sorted(risk.site_ids)
-    scale = []
-    for sid in ids:
-        site = ctx.sites[ctx.site_index[sid]]
-        water_m3 = (site.wue or 0.0) * site.electricity_mwh / (site.pue or 1.0)  # L/kWh x MWh = m³
-        scale.append(water_m3 * ctx.register.water_price_at(site) * site.water_stress * max(warming, 0.0))
-    return CostComponent(
-        r_index, "cooling_water", cost_key(risk.id, r_index, "cooling_water", earlier), model.sensitivity,
-        np.array([ctx.site_index[s] for s in ids], dtype=np.int64), np.array(scale, dtype=float),
-    )
-
-
-def _carbon_cost(
-    ctx: _Context, r_index: int, risk: Risk, model: CarbonCost, earlier: list[CostComponent]
-) -> CostComponent:
-    """Company-level carbon cost: emissions [t CO2e] x carbon price [USD/t] x exchange rate
-    [currency per USD], times the drawn exposed share [fraction]."""
-    price = ctx.scenario.driver("carbon_price_usd_t", ctx.year) * (ctx.register.fx_usd or 0.0)
-    return CostComponent(
-        r_index, "carbon_cost", cost_key(risk.id, r_index, "carbon_cost", earlier),
-        model.exposed_share, np.array([-1], dtype=np.int64),
-        np.array([model.emissions_t * price]),
-    )
-
-
-def _annual_cost(
-    ctx: _Context, r_index: int, risk: Risk, model: AnnualCost, earlier: list[CostComponent]
-) -> CostComponent:
-    """Company-level annual cost: the drawn cost [currency/yr] times its driver's ratio to the
-    baseline year [-] (1 without a driver)."""
-    ratio = ctx.scenario.driver_ratio(model.driver, ctx.year, ctx.base) if model.driver else 1.0
-    return CostComponent(
-        r_index, "annual_cost", cost_key(risk.id, r_index, "annual_cost", earlier), model.cost,
-        np.array([-1], dtype=np.int64), np.array([ratio]),
-    )
-
-
-def _common_groups(ctx: _Context, link_of: dict[tuple[str, int], list[int]]) -> tuple[CommonGroup, ...]:
+def _common_groups(ctx: CompileContext, link_of: dict[tuple[str, int], list[int]]) -> tuple[CommonGroup, ...]:
     """One common-shock group per region and common event (regions in id order) that has a
     non-zero rate and strikes at least one site with a link of its hazard; the rate [events/yr]
     is scaled by the scenario's frequency multiplier."""
@@ -509,13 +318,6 @@ def _common_groups(ctx: _Context, link_of: dict[tuple[str, int], list[int]]) -> 
                 correlation=event.correlation,
             ))
     return tuple(groups)
-
-
-def cost_key(risk_id: str, r_index: int, kind: str, earlier: list[CostComponent]) -> int:
-    """A stable stream key for a recurring component: the same risk, type and ordinal keep
-    their random numbers when other components are added or changed."""
-    ordinal = sum(1 for c in earlier if c.kind == kind and c.risk == r_index)
-    return zlib.crc32(f"{risk_id}|{kind}|{ordinal}".encode())
 
 
 def hazard_ratio(scenario: Scenario, hazard: str, aspect: str, year: int, base: int) -> float:

@@ -52,7 +52,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from climaterisk.model.compile import Followup, Portfolio, ShockTable
+from climaterisk.model.compile import Followup, Portfolio
+from climaterisk.model.shocks import ShockTable
 
 BLOCK_TRIALS = 10_000
 """Trials per random-stream block (fewer for large registers, see :func:`block_trials`).

@@ -16,15 +16,15 @@ of a recurring component. One inverse FFT gives the probabilities on the grid.
 
 Discretisation. Lognormal parts (an event's damage and downtime, a lognormal recurring
 component) get moment-keeping masses: a value between two grid points is shared between them in
-proportion to its distance, so the masses keep the part's mean (:func:`_lognormal_masses`).
-Caps are rounded to the nearest grid point, and a lognormal's mass beyond its cap, beyond
-``exp(mu + TAIL_Z sigma)`` or beyond the grid goes to the last point it reaches. A uniform
-component puts the probability of each cell ``((k - 1/2) h, (k + 1/2) h]`` at ``k``. Damage and
-downtime of one event convolve; the insurance bands (disjoint after
-:func:`climaterisk.model.controls.merge_layers`) map each grid value to its net value, whose
-mass is shared between the two grid points around it in proportion to its distance
-(:func:`_respread`), so that the mean net of insurance is kept too; thinning mixes the event
-with a point mass at 0.
+proportion to its distance, so the masses keep the part's mean
+(:func:`~climaterisk.model.discretise.lognormal_masses`). Caps are rounded to the nearest grid
+point, and a lognormal's mass beyond its cap, beyond ``exp(mu + TAIL_Z sigma)`` or beyond the
+grid goes to the last point it reaches. A uniform component puts the probability of each cell
+``((k - 1/2) h, (k + 1/2) h]`` at ``k``. Damage and downtime of one event convolve; the
+insurance bands (disjoint after :func:`climaterisk.model.controls.merge_layers`) map each grid
+value to its net value, whose mass is shared between the two grid points around it in
+proportion to its distance (:func:`~climaterisk.model.discretise.respread`), so that the mean
+net of insurance is kept too; thinning mixes the event with a point mass at 0.
 
 Grids. Every distribution (the total on :data:`GRID_POINTS` points; each risk, category and
 site on :data:`BREAKDOWN_POINTS`) has its own step, fitted to its own size
@@ -32,7 +32,11 @@ site on :data:`BREAKDOWN_POINTS`) has its own step, fitted to its own size
 so that wrap-around aliasing stays negligible. A selection whose body scale spans fewer than
 :data:`MIN_CELLS` steps is computed again on a finer grid, up to :data:`MAX_POINTS` points, and
 marked ``resolved=False`` if still too coarse (:func:`refined`). Quantiles and tail means spread
-the mass at each grid point ``k > 0`` evenly over its cell (:class:`Distribution`).
+the mass at each grid point ``k > 0`` evenly over its cell
+(:class:`~climaterisk.model.discretise.Distribution`).
+
+The distributions on a grid and the masses they are built from are in
+:mod:`climaterisk.model.discretise`; this module fits the grids and convolves the parts.
 
 Threads. :func:`exact_many` computes the distributions of several (portfolio, configuration)
 pairs on one pool of ``workers`` threads when ``workers > 1`` and they hold at least
@@ -44,17 +48,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
-from scipy import special
 
 from climaterisk.model.compile import Portfolio
 from climaterisk.model.controls import Config
+from climaterisk.model.discretise import Distribution, component_masses, lognormal_masses, respread
 from climaterisk.model.draws import MAX_DOWNTIME_DAYS
-from climaterisk.model.metrics import RETURN_PERIODS, Stats
-from climaterisk.register.distributions import LogNormal, Uniform
+from climaterisk.register.distributions import LogNormal
 
 GRID_POINTS = 2**15
 """Points of the FFT grid of the total (half of it covers the support, half is padding)."""
@@ -72,10 +73,6 @@ THREADED_LINKS = 1000
 """Links (summed over the cases) from which :func:`exact_many` uses threads: below, its many
 small transforms hold the GIL longer than they compute, and one thread is faster."""
 
-TAIL_Z = 9.0
-"""A lognormal severity's masses stop at ``exp(mu + TAIL_Z sigma)`` (survival 1e-19); what
-lies beyond (nothing a double can hold next to 1) goes to the last point."""
-
 TAIL_SDS = 12.0
 """Sets the support that half of a grid covers (:meth:`Aggregator._step`): the larger of the
 mean plus ``2 * TAIL_SDS`` (24) standard deviations of the annual loss (doubled because shared
@@ -83,156 +80,6 @@ components and common shocks correlate the parts) and 4 times the 99.99th percen
 largest single event or recurring component. The mean and standard deviation are generous
 estimates: of losses before caps, insurance and frequency reductions, with a recurring
 component's second moment (a uniform one's largest value squared) in place of its variance."""
-
-
-@dataclass(frozen=True)
-class Distribution:
-    """Probabilities ``pmf`` of the annual loss on the grid ``k * h`` [currency/yr]."""
-
-    h: float
-    pmf: np.ndarray
-    resolved: bool = True  # False: the grid is coarse next to the selection's body (see refined)
-
-    @property
-    def grid(self) -> np.ndarray:
-        return np.arange(len(self.pmf)) * self.h
-
-    def stats(self) -> Stats:
-        x, p = self.grid, self.pmf
-        mean = float(x @ p)
-        std = math.sqrt(max(float((x * x) @ p) - mean * mean, 0.0))
-        cdf = np.cumsum(p)
-        var95, var99 = (self.quantile(q, cdf) for q in (0.95, 0.99))
-        tvar95, tvar99 = (v + self._excess(v) / (1 - q) for v, q in ((var95, 0.95), (var99, 0.99)))
-        return Stats(mean=mean, se=0.0, std=std, var95=var95, var99=var99, tvar95=tvar95, tvar99=tvar99)
-
-    # The mass at a grid point k > 0 stands for the losses rounded to it, in
-    # ((k - 1/2) h, (k + 1/2) h]; quantiles and tail means spread it evenly over that cell (the
-    # mass at 0 stays an atom: no loss at all), which makes their discretisation error much
-    # smaller than a grid step when a selection's body spans only a few cells.
-
-    def quantile(self, q: float, cdf: np.ndarray | None = None) -> float:
-        """The ``q`` quantile [currency/yr]."""
-        cdf = np.cumsum(self.pmf) if cdf is None else cdf
-        k = min(int(np.searchsorted(cdf, q - 1e-12)), len(cdf) - 1)
-        if k == 0 or self.pmf[k] <= 0.0:
-            return float(k * self.h)
-        inside = min(max((q - cdf[k - 1]) / self.pmf[k], 0.0), 1.0)
-        return float((k - 0.5 + inside) * self.h)
-
-    def _excess(self, v: float) -> float:
-        """E[(S - v)+] with the masses spread over their cells [currency/yr]."""
-        h, p = self.h, self.pmf
-        k = math.floor(v / h + 0.5)  # the cell holding v
-        above = np.arange(k + 1, len(p)) * h - v
-        cell = 0.0
-        if 0 < k < len(p):
-            cell = p[k] * max((k + 0.5) * h - v, 0.0) ** 2 / (2 * h)
-        return float(above @ p[k + 1:]) + cell
-
-    def exceedance(self) -> list[dict]:
-        cdf = np.cumsum(self.pmf)
-        rows = [{"probability": float(1.0 - self.pmf[0]), "return_period": None, "loss": 0.0}]
-        rows += [{"probability": 1.0 / t, "return_period": t, "loss": self.quantile(1.0 - 1.0 / t, cdf)}
-                 for t in RETURN_PERIODS]
-        return rows
-
-
-@lru_cache(maxsize=8)
-def _log_points(n: int) -> np.ndarray:
-    """``log(k)`` for ``1 <= k < n``: the log of the grid points in units of ``h``."""
-    return np.log(np.arange(1, n))
-
-
-def _lognormal_masses(mu: float, sigma: float, scale: float, cap: float, h: float, n: int) -> np.ndarray:
-    """Masses at ``k * h`` of ``Y = min(scale * LogNormal(mu, sigma), cap)``, which keep its mean.
-
-    Each value of ``Y`` between two grid points is shared between them in proportion to its
-    distance (the mass at ``k`` is ``E[(1 - |Y / h - k|)+]``), so that the mean of the masses is
-    ``E[Y]`` exactly (for a cap on the grid); rounding to the nearest point instead biases the
-    mean of a skewed severity by up to half a step. The cap is rounded to the nearest point.
-    """
-    out = np.zeros(n)
-    if scale <= 0:
-        out[0] = 1.0
-        return out
-    top = min(round(cap / h), n - 1) if math.isfinite(cap) else n - 1
-    # beyond mu + TAIL_Z sigma the lognormal has no mass worth a double: stop the grid there
-    top = min(top, math.ceil(math.exp(min(mu + TAIL_Z * sigma, 700.0)) * scale / h))
-    if top == 0:
-        out[0] = 1.0
-        return out
-    # z at the points h, 2h, ..., top * h; all mass beyond the cap goes to the cap
-    z = _log_points(n)[:top] + (math.log(h / scale) - mu)
-    z /= sigma
-    prob = _cell_differences(z)  # P((k - 1) h < X <= k h), k = 1..top
-    first = _cell_differences(z - sigma)  # E[X; cell] / E[X]
-    first *= math.exp(mu + 0.5 * sigma**2) * scale / h  # E[X / h; cell]
-    k = np.arange(1, top + 1)
-    out[1:top + 1] = first - (k - 1) * prob  # from the cell below each point
-    out[:top] += k * prob - first  # from the cell above each point j = k - 1: E[(j + 1) - X/h; cell k]
-    out[top] += special.ndtr(-z[-1])  # P(X > top h)
-    np.clip(out, 0.0, None, out=out)
-    return out
-
-
-def _respread(pmf: np.ndarray, position: np.ndarray, n: int) -> np.ndarray:
-    """The masses ``pmf`` moved to the (fractional) grid positions ``position``, each shared
-    between the two points around it in proportion to its distance, so that the mean is kept
-    exactly (positions at or beyond the last point go to it).
-
-    Used for the loss net of insurance: a grid point's loss minus its recovery falls between
-    grid points wherever a deductible or limit is not a multiple of the step; rounding it to the
-    nearest point would move the mean by up to half a step per event.
-
-    >>> _respread(np.array([0.0, 1.0, 0.0, 0.0]), np.array([0.0, 1.25, 2.0, 3.0]), 4).tolist()
-    [0.0, 0.75, 0.25, 0.0]
-    """
-    position = np.minimum(position, n - 1)
-    low = np.floor(position).astype(np.int64)
-    frac = position - low
-    high = np.minimum(low + 1, n - 1)
-    out = np.bincount(low, weights=pmf * (1.0 - frac), minlength=n)
-    out += np.bincount(high, weights=pmf * frac, minlength=n)
-    return out
-
-
-def _cell_differences(z: np.ndarray) -> np.ndarray:
-    """``ndtr(z[k]) - ndtr(z[k - 1])`` (with ``ndtr(z[-1]) = 0``) for increasing ``z``, to full
-    relative precision: from the survival function where ``z > 0``, so that the tiny masses of
-    a far tail are not differences of numbers next to 1 (whose rounding the moment-keeping
-    masses would multiply by the grid index). One ``ndtr`` call: ``ndtr(-|z|)`` is the cdf
-    where ``z <= 0`` and the survival function where ``z > 0``."""
-    c = special.ndtr(-np.abs(z))
-    prev = np.empty_like(c)
-    prev[0] = 0.0
-    prev[1:] = c[:-1]
-    out = c - prev  # both points at or below 0: cdf differences
-    upper = z > 0
-    out[upper] = prev[upper] - c[upper]  # both above 0: survival differences
-    cross = np.flatnonzero(upper[1:] & ~upper[:-1]) + 1  # the cell where z crosses 0
-    if upper[0]:
-        cross = np.concatenate([[0], cross])
-    out[cross] = 1.0 - c[cross] - prev[cross]
-    if upper[0]:  # z[-1] = -inf: the first cell holds everything below z[0]
-        out[0] = 1.0 - c[0]
-    return out
-
-
-def _component_masses(dist: LogNormal | Uniform, scale: float, h: float, n: int) -> np.ndarray:
-    if isinstance(dist, LogNormal):
-        return _lognormal_masses(dist.mu, dist.sigma, scale, math.inf, h, n)
-    out = np.zeros(n)
-    lo, hi = dist.low * scale, dist.high * scale
-    if hi <= lo:
-        out[min(round(lo / h), n - 1)] = 1.0
-        return out
-    edges = np.clip((np.arange(n) + 0.5) * h, lo, hi)
-    cdf = (edges - lo) / (hi - lo)
-    out[0] = cdf[0]
-    out[1:] = np.diff(cdf)
-    out[-1] += 1.0 - cdf[-1]
-    return out
 
 
 class Aggregator:
@@ -299,12 +146,12 @@ class Aggregator:
         mult = lk.sev_mult[link]
         a = lk.a_scale[link] * c.sev_a[link] * mult
         cap = lk.a_cap[link] * c.sev_a[link]  # the replacement value caps the damage under the scenario
-        pmf = _lognormal_masses(lk.mu_a[link], lk.s_a[link], a, cap, h, n)
+        pmf = lognormal_masses(lk.mu_a[link], lk.s_a[link], a, cap, h, n)
         phi = None
         if lk.has_down[link] and lk.b_scale[link] > 0:
             b = lk.b_scale[link] * c.sev_b[link] * mult
             cap_b = MAX_DOWNTIME_DAYS * lk.b_scale[link] * c.sev_b[link]
-            down = _lognormal_masses(lk.mu_b[link], lk.s_b[link], b, cap_b, h, n)
+            down = lognormal_masses(lk.mu_b[link], lk.s_b[link], b, cap_b, h, n)
             phi = np.fft.rfft(pmf) * np.fft.rfft(down)  # damage + downtime: independent
             if c.deductible.shape[1]:  # insurance needs the event's loss distribution itself
                 pmf = np.clip(np.fft.irfft(phi, n), 0.0, None)
@@ -316,7 +163,7 @@ class Aggregator:
             for j in range(c.deductible.shape[1]):
                 recovered += np.clip(x - c.deductible[link, j], 0.0, c.limit[link, j])
             net = x - np.minimum(recovered, x)
-            pmf = _respread(pmf, net / h, n)
+            pmf = respread(pmf, net / h, n)
         if phi is None:
             phi = np.fft.rfft(pmf)
         keep = c.keep[link]
@@ -329,7 +176,7 @@ class Aggregator:
         """Transform of a recurring component restricted to ``members`` (one shared draw)."""
         comp, factor = self.p.costs[index], self.c.cost_factor[index]
         scale = float(sum(comp.scale[j] * factor[j] for j in members))
-        return np.fft.rfft(_component_masses(comp.dist, scale, h, n))
+        return np.fft.rfft(component_masses(comp.dist, scale, h, n))
 
     def distribution(self, link_mask: np.ndarray, cost_members: dict[int, list[int]],
                      n: int = GRID_POINTS) -> Distribution:
@@ -487,5 +334,3 @@ def closed_form_mean(portfolio: Portfolio, config: Config) -> float:
                 for comp, factor in zip(portfolio.costs, config.cost_factor, strict=True)
                 if not portfolio.is_opportunity[comp.risk])
     return events + costs
-
-

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from climaterisk.errors import OutputError
 from climaterisk.escape import latex_escape, md_escape, neutralise
 from climaterisk.io import atomic_write
-from climaterisk.outputs.report import Block, FigureRef, Report, Table
+from climaterisk.outputs.report.document import Block, FigureRef, Report, Table
 
 if TYPE_CHECKING:  # pandas is imported when a table is written, not with the CLI
     import pandas as pd

@@ -4,11 +4,14 @@ One declarative tree per file says, for every field, its type, unit, range and m
 same tree validates parsed YAML (reporting every problem at once), emits the JSON Schema that
 ``climaterisk schema`` prints, and renders the field tables of ``docs/register-format.md``.
 
-This module holds the concrete trees: the enumerations of the formats, the site selector, the
-spec of each register file (:data:`REGISTER_FILES`) and of a scenario file (:data:`SCENARIO`),
-and the outputs built from them (:func:`json_schema`, :func:`markdown_reference`). The generic
-node types, the validation walk and :func:`field_rows` are in :mod:`climaterisk.register.fields` and are
-re-exported here, so ``schema.Obj``, ``schema.At`` and the like keep working.
+This module holds the spec of each register file (:data:`REGISTER_FILES`) and the outputs built
+from them and from the scenario file's spec (:func:`json_schema`, :func:`markdown_reference`). Its
+parts live beside it and are re-exported here: the enumerations of the formats and the site
+selector in :mod:`climaterisk.register.schema_base`, the risk models (:data:`MODEL`) in
+:mod:`climaterisk.register.schema_models`, the scenario file (:data:`SCENARIO`) in
+:mod:`climaterisk.register.schema_scenario`. The generic node types, the validation walk and
+:func:`field_rows` are in :mod:`climaterisk.register.fields` and are re-exported too, so
+``schema.Obj``, ``schema.At``, ``schema.SITE_KINDS`` and the like keep working.
 
 Validation turns ``{value: x, source: "..."}`` quantities into plain floats and records each
 one, with its source, as a provenance row for the reports.
@@ -17,8 +20,6 @@ one, with its source, as a provenance row for the reports.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
 
 from climaterisk.refdata import iso22301_clause_ids
 from climaterisk.register.fields import (
@@ -50,6 +51,24 @@ from climaterisk.register.fields import (
     field_rows,
 )
 from climaterisk.register.ghg import GHG_FILE
+from climaterisk.register.schema_base import (
+    CONTROL_STATUSES,
+    CONTROL_TYPES,
+    HORIZON_NAMES,
+    IFRS_TYPES,
+    ISO_STATUSES,
+    METRIC_CATEGORIES,
+    METRIC_PERIODS,
+    MODEL_TYPES,
+    OPPORTUNITY_CATEGORIES,
+    RISK_CATEGORIES,
+    SITE_KINDS,
+    Selector,
+    fraction,
+    money,
+)
+from climaterisk.register.schema_models import MODEL
+from climaterisk.register.schema_scenario import SCENARIO, SERIES
 
 __all__ = [
     "BIA_ACTIVITY",
@@ -108,67 +127,6 @@ __all__ = [
     "markdown_reference",
 ]
 
-# --------------------------------------------------------------------------- enums
-
-SITE_KINDS = ("self_built_dc", "leased_dc", "office", "other")
-RISK_CATEGORIES = (
-    "physical_acute", "physical_chronic", "policy_legal", "technology", "market", "reputation",
-)
-OPPORTUNITY_CATEGORIES = (
-    "resource_efficiency", "energy_source", "products_services", "markets", "resilience",
-)
-IFRS_TYPES = ("physical", "transition")
-HORIZON_NAMES = ("short", "medium", "long")
-CONTROL_TYPES = ("preventive", "detective", "corrective", "transfer")
-CONTROL_STATUSES = ("implemented", "planned", "retired")
-METRIC_CATEGORIES = ("ghg", "energy", "water", "waste", "workforce", "other")
-METRIC_PERIODS = ("annual", "cumulative", "lowest", "highest", "point")
-MODEL_TYPES = ("site_event", "entity_event", "cooling_energy", "cooling_water", "carbon_cost", "annual_cost")
-ISO_STATUSES = ("company", "lessor", "not_certified", "unknown")
-"""ISO 22301 status of a site: certified under the company's own BCMS (``company``), covered only by
-the lessor's or operator's certificate (``lessor``), known not to be certified (``not_certified``),
-or no information (``unknown``: neither certified nor a certification gap)."""
-
-
-# --------------------------------------------------------------------------- selector
-
-
-@dataclass
-class Selector(Node):
-    """Which sites: ``all``, a list of site ids, or ``{kind: [...], region: [...], ids: [...]}``."""
-
-    doc: str = ""
-    unit: str = ""
-
-    def check(self, value: Any, at: At) -> Any:
-        if value == "all":
-            return {"all": True}
-        if isinstance(value, list):
-            ids = ListOf(Id()).check(value, at)
-            return INVALID if ids is INVALID else {"ids": ids}
-        if isinstance(value, dict):
-            spec = Obj([
-                F("kind", ListOf(Enum(SITE_KINDS)), False),
-                F("region", ListOf(Id()), False),
-                F("ids", ListOf(Id()), False),
-            ])
-            return spec.check(value, at)
-        return at.error(value, "`all`, a list of site ids, or a mapping with kind/region/ids lists")
-
-    def json_schema(self) -> dict:
-        return {"oneOf": [
-            {"const": "all"},
-            {"type": "array", "items": {"type": "string"}},
-            {"type": "object", "properties": {
-                "kind": {"type": "array", "items": {"enum": list(SITE_KINDS)}},
-                "region": {"type": "array", "items": {"type": "string"}},
-                "ids": {"type": "array", "items": {"type": "string"}},
-            }, "additionalProperties": False},
-        ]}
-
-    def type_name(self) -> str:
-        return "site selector: `all`, [site ids], or {kind, region, ids}"
-
 
 def _iso_provenance(iso: dict, at: At) -> None:
     """Records a site's ISO 22301 status with its source as provenance (value: the status, as
@@ -180,61 +138,7 @@ def _iso_provenance(iso: dict, at: At) -> None:
         at.provenance.append(Provenance(at.file, at.entry, at.path, status, "", source.strip()))
 
 
-def _fraction(doc: str) -> Quantity:
-    return Quantity(doc=doc, unit="fraction 0-1", lo=0.0, hi=1.0)
-
-
-def _money(doc: str, unit: str = "currency") -> Quantity:
-    return Quantity(doc=doc, unit=unit, lo=0.0)
-
-
 # --------------------------------------------------------------------------- register
-
-MODEL = Tagged({
-    "site_event": Obj([
-        F("hazard", Id(), doc="hazard key of the sites' `hazards` and regions' `common_events`"),
-        F("damage", Interval("fraction 0-1 of site replacement_value", "damage per event", hi=1.0)),
-        F("downtime_days", Interval("days", "full-outage-equivalent downtime per event"), False),
-    ], doc="Acute hazard events at the risk's sites (Poisson counts, lognormal severity)."),
-    "entity_event": Obj([
-        F("rate", Quantity(unit="events/yr", lo=0.0), doc="baseline annual rate"),
-        F("severity", Interval("currency", "loss per event")),
-        F("rate_driver", Id(), False, "scenario driver scaling the rate (value / baseline value)"),
-    ], doc="Company-level events (a failed investment, a reputational event)."),
-    "outage_episode": Obj([
-        F("trigger_days", Quantity(unit="days", lo=0.0),
-          doc="an outage at one of the risk's sites longer than this (full-outage-equivalent days, "
-              "after controls) can set off an episode"),
-        F("probability", _fraction("chance that one such outage sets off an episode")),
-        F("severity", Interval("currency", "cost of one episode")),
-    ], doc="Episodes that follow long outages (a reputational episode after a visible outage): "
-           "drawn from the simulated outages of the other risks at the risk's sites, so they are "
-           "more likely in years with long outages. Only Monte Carlo represents this dependence."),
-    "cooling_energy": Obj([
-        F("sensitivity", Interval("fraction of site electricity per °C",
-                                  "extra electricity per °C of local warming"), False,
-          "the flat rule: extra electricity proportional to local warming; give this or "
-          "`mechanical_cooling`, not both"),
-        F("mechanical_cooling", Interval("fraction of IT load",
-                                         "extra power of mechanical cooling over the economiser"), False,
-          "the hours rule: extra electricity per hour above the economiser set point, as a share of the "
-          "site's average IT load; every site of the risk needs `free_cooling` and `pue`"),
-    ], doc="Chronic heat: extra cooling electricity cost at the risk's sites, priced at each site's "
-           "region tariff (`parameters.electricity_price_by_region`, else `electricity_price`)."),
-    "cooling_water": Obj([
-        F("sensitivity", Interval("fraction of site water use per °C",
-                                  "extra cooling water per °C of local warming")),
-    ], doc="Chronic heat: extra cooling water at the risk's sites (WUE x IT energy), priced at the "
-           "region's water tariff times the site's water-stress factor; every site needs `wue` and `pue`."),
-    "carbon_cost": Obj([
-        F("emissions", ListOf(Id(), min_items=1), doc="metric ids summed [t CO2e/yr]"),
-        F("exposed_share", Uniform("fraction 0-1", "share of those emissions priced")),
-    ], doc="Carbon-price exposure: emissions x share x scenario carbon price x fx."),
-    "annual_cost": Obj([
-        F("cost", Interval("currency/yr", "recurring cost")),
-        F("driver", Id(), False, "scenario driver scaling the cost (value / baseline value)"),
-    ], doc="A recurring cost (or benefit) scaled by a scenario driver."),
-})
 
 REGISTER_META = Obj([
     F("format_version", Num(lo=1, hi=1, integer=True), doc="format version, 1"),
@@ -259,15 +163,15 @@ REGISTER_META = Obj([
     F("governance", Str(), doc="governance description (IFRS S2 6-7)"),
     F("risk_management", Str(), doc="risk-management process description (IFRS S2 24-26)"),
     F("parameters", Obj([
-        F("electricity_price", _money("average electricity price", "currency/MWh"), False),
+        F("electricity_price", money("average electricity price", "currency/MWh"), False),
         F("fx_usd", Quantity(unit="currency per USD", lo=0.0, lo_open=True), False,
           "exchange rate for USD-denominated scenario drivers"),
-        F("electricity_price_by_region", MapOf(_money("electricity tariff in the region", "currency/MWh")),
+        F("electricity_price_by_region", MapOf(money("electricity tariff in the region", "currency/MWh")),
           False, "per region id: the tariff cooling_energy uses at the region's sites (default: "
           "`electricity_price`)"),
-        F("water_price", _money("average water tariff", "currency/m³"), False,
+        F("water_price", money("average water tariff", "currency/m³"), False,
           "default water tariff of cooling_water"),
-        F("water_price_by_region", MapOf(_money("water tariff in the region", "currency/m³")), False,
+        F("water_price_by_region", MapOf(money("water tariff in the region", "currency/m³")), False,
           "per region id: the water tariff at the region's sites (default: `water_price`)"),
     ]), False),
     F("disclosure", Obj([
@@ -307,11 +211,11 @@ REGION = Obj([
     F("common_events", ListOf(Obj([
         F("hazard", Id()),
         F("rate", Quantity(unit="events/yr", lo=0.0), doc="regional events per year"),
-        F("footprint", _fraction("probability one regional event strikes a given site")),
-        F("footprints", MapOf(_fraction("probability one regional event strikes this site")), False,
+        F("footprint", fraction("probability one regional event strikes a given site")),
+        F("footprints", MapOf(fraction("probability one regional event strikes this site")), False,
           "per site id of the region: its own probability of being struck, where it differs from "
           "`footprint` (a site on higher ground, a building in the flood plain)"),
-        F("severity_correlation", _fraction(
+        F("severity_correlation", fraction(
             "correlation of the severities (damage and downtime, on the log scale) of the sites one "
             "regional event strikes; 0 (the default): independent"), False,
           "with a correlation above 0 the exact method (`--method fft`) is refused and `auto` "
@@ -328,11 +232,11 @@ SITE = Obj([
         F("lat", Num(unit="°", lo=-90, hi=90)), F("lon", Num(unit="°", lo=-180, hi=180)),
         F("source", Str(), False),
     ]), False),
-    F("replacement_value", _money("value of the company's assets at the site")),
-    F("interruption_cost_per_day", _money("cost of one day of full outage", "currency/day")),
+    F("replacement_value", money("value of the company's assets at the site")),
+    F("interruption_cost_per_day", money("cost of one day of full outage", "currency/day")),
     F("electricity_mwh", Quantity(unit="MWh/yr", lo=0.0), False, "annual electricity use"),
     F("pue", Quantity(unit="-", lo=1.0, hi=5.0), False, "power usage effectiveness"),
-    F("renewable_share", _fraction("share of electricity from renewables"), False),
+    F("renewable_share", fraction("share of electricity from renewables"), False),
     F("wue", Quantity(unit="L/kWh of IT energy", lo=0.0), False,
       "water usage effectiveness: annual site water use / annual IT electricity (cooling_water)"),
     F("water_stress", Quantity(unit="x water tariff", lo=0.0), False,
@@ -414,11 +318,11 @@ CONTROL = Obj([
     F("components", ListOf(Enum(MODEL_TYPES), min_items=1), False,
       "model types the control acts on (default: every component of the risks it mitigates)"),
     F("effect", Obj([
-        F("frequency", _fraction("fractional reduction of event frequency"), False),
-        F("severity", _fraction("fractional reduction of loss per event or of cost"), False),
-        F("downtime", _fraction("fractional reduction of downtime days"), False),
-        F("deductible", _money("transfer: retained loss per event"), False),
-        F("limit", _money("transfer: largest recovery per event"), False),
+        F("frequency", fraction("fractional reduction of event frequency"), False),
+        F("severity", fraction("fractional reduction of loss per event or of cost"), False),
+        F("downtime", fraction("fractional reduction of downtime days"), False),
+        F("deductible", money("transfer: retained loss per event"), False),
+        F("limit", money("transfer: largest recovery per event"), False),
     ]), False),
     F("iso22301_clauses", ListOf(Enum(iso22301_clause_ids)), False,
       "ISO 22301 clause-8 elements the control evidences"),
@@ -429,7 +333,7 @@ CONTROL = Obj([
     F("last_incident_review", Nullable(SourcedDate()), False,
       "date of the last post-incident review of the control after a real disruption (ISO 22301 "
       "8.6), distinct from an exercise"),
-    F("annual_cost", _money("annual cost of the control", "currency/yr"), False),
+    F("annual_cost", money("annual cost of the control", "currency/yr"), False),
     F("source", Str(), False),
 ])
 
@@ -496,32 +400,6 @@ REGISTER_FILES: dict[str, Obj] = {
     "ghg.yaml": GHG_FILE,
 }
 REQUIRED_FILES = ("register.yaml", "sites.yaml", "risks.yaml")
-
-# --------------------------------------------------------------------------- scenario
-
-SERIES = Obj([
-    F("unit", Str()),
-    F("description", Str()),
-    F("source", Str()),
-    F("values", MapOf(Num(), key=Num(lo=1900, hi=2300, integer=True)),
-      doc="year -> value; linear interpolation between listed years"),
-    F("notes", Str(), False),
-])
-
-SCENARIO = Obj([
-    F("format_version", Num(lo=1, hi=1, integer=True)),
-    F("id", Id()), F("name", Str()),
-    F("aliases", ListOf(Str()), False, "other names accepted, case-insensitive"),
-    F("cmip6", Str(), doc="CMIP6 counterpart, e.g. SSP2-4.5"),
-    F("transition", Obj([F("ngfs", ListOf(Str())), F("narrative", Str())])),
-    F("description", Str()),
-    F("baseline_year", Num(lo=1900, hi=2100, integer=True)),
-    F("limits", ListOf(Str()), False),
-    F("drivers", MapOf(SERIES)),
-    F("hazards", MapOf(MapOf(SERIES, key=Enum(("frequency", "severity"))))),
-    F("notes", Str(), False),
-])
-
 
 # --------------------------------------------------------------------------- outputs
 

@@ -1,0 +1,120 @@
+"""The tables of the report's Metrics and targets section (IFRS S2 27-37): GHG emissions and energy,
+their reconciliation with the reported figures, the GHG accounting from activity data
+(:func:`ghg_blocks`), the cross-industry metrics and progress against targets.
+"""
+
+from __future__ import annotations
+
+from climaterisk.analysis import disclosures, ghg
+from climaterisk.analysis.results import Assessment
+from climaterisk.outputs.report.document import Block, Cell, Table
+from climaterisk.register import Register
+
+
+def ghg_table(result: Assessment) -> Table:
+    reg = result.register
+    rows = [[f.label, f.value, f.unit, f.basis] for f in disclosures.ghg(reg).values()]
+    rows += [[f.label, f.value, f.unit, f.basis] for f in disclosures.energy(reg).values()]
+    return Table("ghg_energy", f"Greenhouse gas emissions and energy ({_metric_year(result)})",
+                 ["metric", "value", "unit", "how it is computed"], ["text", "num", "text", "text"], rows)
+
+
+def _metric_year(result: Assessment) -> str:
+    years = sorted({m.year for m in result.register.metrics})
+    return ", ".join(map(str, years)) or "-"
+
+
+def reconciliation_table(result: Assessment) -> Table:
+    rows = [[r["figure"], r["computed"], r["reported"], r["metric"], "yes" if r["agrees"] else "NO"]
+            for r in disclosures.reconciliation(result.register)]
+    return Table("reconciliation", "Computed figures against the figures reported",
+                 ["figure", "computed", "reported", "reported metric", "agrees (0.5%)"],
+                 ["text", "num", "num", "text", "text"], rows)
+
+
+def ghg_blocks(register: Register) -> list[Block]:
+    """GHG accounting from activity data (IFRS S2 29(a)): basis, derived vs reported, scope 2 with
+    the MEE grid factors, factors used, renewable share, intensities and the scope 3 screening."""
+    acc = ghg.account(register)
+    if acc is None:
+        return ["GHG accounting from activity data: the register has no ghg.yaml, so scope 1 and 2 "
+                "are the typed metrics above and scope 3 is neither measured nor explained."]
+    basis = (f"GHG accounting from activity data ({acc.year}): {acc.standard}. Consolidation: "
+             f"{acc.consolidation.replace('_', ' ')} ({acc.consolidation_basis}). Measurement: "
+             f"{acc.measurement} " + " ".join(acc.statements))
+    rows: list[list[Cell]] = [[c.label, c.derived, c.reported, c.difference, c.unit, c.explanation]
+                              for c in acc.comparisons]
+    rows.insert(2, ["Scope 2 (market-based)", acc.scope2_market, None, None, "t CO2e",
+                    "location-based minus contractual instruments (see the instruments below); the source "
+                    "reports no market-based figure"])
+    if acc.scope2_market_if_cumulative is not None:
+        rows.insert(3, ["Scope 2 (market-based, if every to-date instrument fell in the year)",
+                        acc.scope2_market_if_cumulative, None, None, "t CO2e",
+                        "bound: cumulative instruments deducted as if all in the year"])
+    derived = Table("ghg_derived",
+                    f"GHG emissions and energy derived from activity data vs reported ({acc.year})",
+                    ["figure", "derived", "reported", "difference", "unit", "explanation"],
+                    ["text", "num", "num", "num", "text", "text"], rows)
+    by_site = Table("ghg_by_site", "Scope 1 and 2 by site [t CO2e]",
+                    ["site", "scope 1", "scope 2 location-based", "scope 2 market-based"],
+                    ["text", "num", "num", "num"],
+                    [[r["site"], r["scope1"], r["scope2_location"], r["scope2_market"]] for r in acc.by_site])
+    grid = Table("ghg_grid_factors", "Scope 2 location-based with the MEE/NBS grid factors",
+                 ["basis", "scope 2 [t CO2e]", "change vs derived", "change", "factors"],
+                 ["text", "num", "num", "pct", "text"],
+                 [[g["basis"], g["scope2_location"], g["change"], g["relative"], ", ".join(g["factors"])]
+                  for g in acc.grid_alternatives])
+    factors = Table("ghg_factors", "Emission factors used",
+                    ["id", "value", "unit", "year", "basis", "source"],
+                    ["text", "num", "text", "int", "text", "text"],
+                    [[f["id"], f["value"], f["unit"], f["year"],
+                      f["basis"] + ("" if f["checked"] else ", not checked here"), f["source"]]
+                     for f in acc.factors])
+    ren = acc.renewable
+    instruments = Table("ghg_instruments", "Contractual instruments and the renewable share of electricity",
+                        ["instrument", "site", "MWh", "period", "t CO2e deducted", "note"],
+                        ["text", "text", "num", "text", "num", "text"],
+                        [[i["id"], i["site"], i["mwh"], i["period"], i["deducted_t"], i["description"]]
+                         for i in acc.instruments],
+                        note=(f"Renewable share of electricity: {ren['share_low']:.2%} (annual instruments) "
+                              f"to {ren['share_high']:.2%} (if every to-date volume fell in the year). "
+                              if ren["share_low"] is not None else ren["basis"] + ". ")
+                        + " ".join(f"Circularity: {n}." for n in ren["circularity"]))
+    intensity = Table("ghg_intensities", "Intensities per employee, derived vs reported",
+                      ["figure", "derived", "reported", "unit", "explanation"],
+                      ["text", "num", "num", "text", "text"],
+                      [[i["numerator"], i["derived"], i["reported"], i["unit"], i["explanation"]]
+                       for i in acc.intensities])
+    scope3 = Table("ghg_scope3", "Scope 3 screening (GHG Protocol Scope 3 Standard categories)",
+                   ["category", "name", "status", "t CO2e", "measured, or why not"],
+                   ["int", "text", "text", "num", "text"],
+                   [[s["category"], s["name"], s["status"], s["emissions"], s["explanation"]]
+                    for s in acc.scope3])
+    blocks: list[Block] = [basis, derived, by_site, grid, factors, instruments, intensity, scope3]
+    if acc.not_measured:
+        blocks.append("Scope 1 and 2 sources not measured: " + " ".join(
+            f"{n['source']} (scope {n['scope']}): {n['reason']}" for n in acc.not_measured))
+    return blocks
+
+
+def cross_industry_table(result: Assessment) -> Table:
+    f = disclosures.cross_industry(result.register, result)
+    rows = []
+    for key in ("transition", "physical", "opportunity"):
+        if f"{key}_amount" in f:
+            amount, share = f[f"{key}_amount"], f[f"{key}_share"]
+            rows.append([amount.label, amount.value, share.value, amount.unit, amount.basis])
+    for key in ("capex", "carbon_price", "remuneration"):
+        rows.append([f[key].label, f[key].value, None, f[key].unit, f[key].basis])
+    return Table("cross_industry", "Cross-industry metrics (IFRS S2 29(b)-(g))",
+                 ["metric", "amount", "share of asset value", "unit", "basis and threshold"],
+                 ["text", "money", "pct", "text", "text"], rows)
+
+
+def targets_table(result: Assessment) -> Table:
+    rows = [[t["id"], t["title"], t["unit"], f"{t['baseline']:g} ({t['baseline_year']})",
+             "-" if t["latest"] is None else f"{t['latest']:g} ({t['latest_year']})",
+             f"{t['target']:g} ({t['target_year']})", t["status"]]
+            for t in disclosures.target_progress(result.register)]
+    return Table("targets", "Targets and progress", ["id", "target", "unit", "baseline", "latest",
+                                                     "target value", "status"], ["text"] * 7, rows)

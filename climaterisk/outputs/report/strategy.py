@@ -1,0 +1,94 @@
+"""The tables of the report's Strategy section (IFRS S2 10-22): the risks and opportunities,
+their anticipated financial effects, where the residual loss is concentrated, and the scenario
+analysis of climate resilience with the scenarios' sources and limits.
+"""
+
+from __future__ import annotations
+
+from climaterisk.analysis.results import Assessment
+from climaterisk.outputs.report.document import Table
+
+
+def _horizon_label(result: Assessment, year: int) -> str:
+    names = {v: k for k, v in result.register.horizons.items()}
+    return f"{year} ({names[year]} term)" if year in names else str(year)
+
+
+def risks_table(result: Assessment) -> Table:
+    reg = result.register
+    rows = []
+    for r in sorted((*reg.risks, *reg.opportunities), key=lambda r: (r.is_opportunity, r.id)):
+        years = ", ".join(f"{h} ({reg.horizons[h]})" for h in r.time_horizons)
+        rating = f"{r.likelihood} x {r.impact}" if r.likelihood else "-"
+        rows.append([r.id, r.title, "opportunity" if r.is_opportunity else "risk",
+                     r.category.replace("_", " "), r.ifrs_s2_type, years, rating, r.owner or "-"])
+    return Table("risks_and_opportunities", "Climate-related risks and opportunities",
+                 ["id", "title", "kind", "category", "IFRS S2 type", "time horizons",
+                  "rating (likelihood x impact)", "owner"], ["text"] * 8, rows)
+
+
+def financial_effects_table(result: Assessment) -> Table:
+    rows = []
+    for h in result.horizons:
+        for line in (*h.by_risk, h.total):
+            rows.append([h.year, line.id if line.id != "total" else "", line.title,
+                         line.inherent.mean, line.residual.mean, line.inherent.var99,
+                         line.residual.var99])
+    cur = result.register.currency
+    return Table("financial_effects", f"Anticipated financial effects under {result.scenario.id} "
+                 f"({cur} per year)",
+                 ["year", "risk", "title", "EAL inherent", "EAL residual", "VaR 99% inherent",
+                  "VaR 99% residual"], ["int", "text", "text", "money", "money", "money", "money"], rows,
+                 note=f"{result.trials:,} simulated years per horizon, seed {result.seed}. EAL: expected "
+                 "annual loss; VaR 99%: annual loss exceeded once in 100 years.")
+
+
+def concentration_table(result: Assessment) -> Table:
+    """Residual losses by site kind and region in the last horizon."""
+    reg = result.register
+    h = result.horizons[-1]
+    by_site = {line.id: line for line in h.by_site}
+    groups: dict[tuple[str, str], list] = {}
+    for s in reg.sites:
+        groups.setdefault((s.kind, s.region), []).append(s)
+    total = h.total.residual.mean or 1.0
+    rows = []
+    for (kind, region), sites in sorted(groups.items()):
+        eal = sum(by_site[s.id].residual.mean for s in sites)
+        rows.append([kind.replace("_", " "), region, len(sites),
+                     sum(s.replacement_value for s in sites), eal, eal / total])
+    company = by_site.get("company")
+    if company is not None:
+        rows.append(["company level (no site)", "", 0, 0.0, company.residual.mean,
+                     company.residual.mean / total])
+    return Table("concentration", f"Where the residual loss is concentrated ({h.year}, "
+                 f"{result.scenario.id})", ["site kind", "region", "sites", "asset value",
+                                            "residual EAL", "share of total"],
+                 ["text", "text", "int", "money", "money", "pct"], rows)
+
+
+def scenario_table(results: list[Assessment]) -> Table:
+    rows = []
+    for r in results:
+        for h in r.horizons:
+            phys = sum(c.residual.mean for c in h.by_category if c.id.startswith("physical"))
+            trans = h.total.residual.mean - phys
+            rows.append([r.scenario.id, r.scenario.cmip6, h.year, h.total.inherent.mean,
+                         h.total.residual.mean, phys, trans, h.total.residual.var99,
+                         h.total.residual.tvar99])
+    return Table("scenario_analysis", "Climate resilience: scenario analysis",
+                 ["scenario", "CMIP6", "year", "EAL inherent", "EAL residual", "of which physical",
+                  "of which transition", "VaR 99% residual", "TVaR 99% residual"],
+                 ["text", "text", "int", *["money"] * 6], rows)
+
+
+def scenario_sources_table(results: list[Assessment]) -> Table:
+    rows = []
+    for r in results:
+        sc = r.scenario
+        sources = "; ".join(f"{name}: {s.source}" for name, s in sc.drivers.items())
+        rows.append([sc.id, sc.name, ", ".join(sc.ngfs), " ".join(sc.narrative.split()), sources,
+                     " ".join(sc.limits)])
+    return Table("scenarios", "Scenarios, their sources and limits",
+                 ["scenario", "name", "transition narrative (NGFS)", "narrative", "driver sources",
+                  "limits"], ["text"] * 6, rows)

@@ -1,0 +1,68 @@
+"""The spec of a risk's quantitative models: the :data:`MODEL` tagged union, one object per
+model type (``type: site_event``, ``entity_event``, ``outage_episode``, ``cooling_energy``,
+``cooling_water``, ``carbon_cost``, ``annual_cost``), each with its fields, units and meaning.
+
+The dataclasses the models are built into are in :mod:`climaterisk.register.entities`;
+:mod:`climaterisk.register.schema` uses :data:`MODEL` in the risk and opportunity specs and
+re-exports it.
+"""
+
+from __future__ import annotations
+
+from climaterisk.register.fields import (
+    F,
+    Id,
+    Interval,
+    ListOf,
+    Obj,
+    Quantity,
+    Tagged,
+    Uniform,
+)
+from climaterisk.register.schema_base import fraction
+
+MODEL = Tagged({
+    "site_event": Obj([
+        F("hazard", Id(), doc="hazard key of the sites' `hazards` and regions' `common_events`"),
+        F("damage", Interval("fraction 0-1 of site replacement_value", "damage per event", hi=1.0)),
+        F("downtime_days", Interval("days", "full-outage-equivalent downtime per event"), False),
+    ], doc="Acute hazard events at the risk's sites (Poisson counts, lognormal severity)."),
+    "entity_event": Obj([
+        F("rate", Quantity(unit="events/yr", lo=0.0), doc="baseline annual rate"),
+        F("severity", Interval("currency", "loss per event")),
+        F("rate_driver", Id(), False, "scenario driver scaling the rate (value / baseline value)"),
+    ], doc="Company-level events (a failed investment, a reputational event)."),
+    "outage_episode": Obj([
+        F("trigger_days", Quantity(unit="days", lo=0.0),
+          doc="an outage at one of the risk's sites longer than this (full-outage-equivalent days, "
+              "after controls) can set off an episode"),
+        F("probability", fraction("chance that one such outage sets off an episode")),
+        F("severity", Interval("currency", "cost of one episode")),
+    ], doc="Episodes that follow long outages (a reputational episode after a visible outage): "
+           "drawn from the simulated outages of the other risks at the risk's sites, so they are "
+           "more likely in years with long outages. Only Monte Carlo represents this dependence."),
+    "cooling_energy": Obj([
+        F("sensitivity", Interval("fraction of site electricity per °C",
+                                  "extra electricity per °C of local warming"), False,
+          "the flat rule: extra electricity proportional to local warming; give this or "
+          "`mechanical_cooling`, not both"),
+        F("mechanical_cooling", Interval("fraction of IT load",
+                                         "extra power of mechanical cooling over the economiser"), False,
+          "the hours rule: extra electricity per hour above the economiser set point, as a share of the "
+          "site's average IT load; every site of the risk needs `free_cooling` and `pue`"),
+    ], doc="Chronic heat: extra cooling electricity cost at the risk's sites, priced at each site's "
+           "region tariff (`parameters.electricity_price_by_region`, else `electricity_price`)."),
+    "cooling_water": Obj([
+        F("sensitivity", Interval("fraction of site water use per °C",
+                                  "extra cooling water per °C of local warming")),
+    ], doc="Chronic heat: extra cooling water at the risk's sites (WUE x IT energy), priced at the "
+           "region's water tariff times the site's water-stress factor; every site needs `wue` and `pue`."),
+    "carbon_cost": Obj([
+        F("emissions", ListOf(Id(), min_items=1), doc="metric ids summed [t CO2e/yr]"),
+        F("exposed_share", Uniform("fraction 0-1", "share of those emissions priced")),
+    ], doc="Carbon-price exposure: emissions x share x scenario carbon price x fx."),
+    "annual_cost": Obj([
+        F("cost", Interval("currency/yr", "recurring cost")),
+        F("driver", Id(), False, "scenario driver scaling the cost (value / baseline value)"),
+    ], doc="A recurring cost (or benefit) scaled by a scenario driver."),
+})
