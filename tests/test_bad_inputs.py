@@ -600,6 +600,13 @@ CASES: list[Case] = [
       GHG_CMD,
       (("reg/ghg.yaml", ": gp: quantity", "got 80.0",
         "at most the 50.00 MWh of electricity activity elec-a"),)),
+    C("ghg-lever-before-base-year", "a pathway lever starting before the inventory's base year",
+      with_ghg(lambda d: d.update(pathway={
+          "growth": 0.0, "growth_source": "assumption: test",
+          "levers": [{"id": "rn", "kind": "renewable_share", "activity": "elec-a", "start": 2015,
+                      "value": 1.0, "source": "assumption: test"}]})), GHG_CMD,
+      (("reg/ghg.yaml", ": pathway lever rn: start", "got 2015",
+        "a year after the base (reporting) year 2020"),)),
     # ---- options
     C("trials-zero", "`--trials 0`",
       NOTHING, assess(trials="0"),

@@ -14,9 +14,9 @@ from tests.conftest import write_register
 def test_shipped_register_loads_and_matches_the_report():
     reg = load_register()
     assert reg.id == "kuaishou-2023" and reg.currency == "CNY"
-    assert [r.id for r in reg.risks] == ["R1", "R2", "R3", "R4", "R5", "R6"]
+    assert [r.id for r in reg.risks] == ["R1", "R2", "R3", "R4", "R5", "R6", "R7"]  # R7 added (issue 14)
     assert {r.category for r in reg.risks} == {
-        "physical_acute", "physical_chronic", "policy_legal", "technology", "reputation"}
+        "physical_acute", "physical_chronic", "policy_legal", "technology", "reputation", "market"}
     # C1-C17 from the risk table, C18-C19 the business-continuity solutions of seed line 247
     assert sorted(c.id for c in reg.controls) == sorted(f"C{i}" for i in range(1, 20))
     leased = [s for s in reg.sites if s.kind == "leased_dc"]

@@ -58,12 +58,12 @@ def test_pillars_figures_and_self_contained_html(shipped_report):
                     "## Risk management (IFRS S2 24-26)", "## Metrics and targets (IFRS S2 27-37)",
                     "## Traceability"):
         assert heading in md
-    for name in ("exceedance", "scenarios", "heatmap", "controls"):
+    for name in ("exceedance", "scenarios", "heatmap", "controls", "pathways"):
         assert f"(figures/{name}.png)" in md
         assert (shipped_report / "figures" / f"{name}.png").stat().st_size > 1000
         assert (shipped_report / "figures" / f"{name}.svg").read_text().startswith("<?xml")
     page = (shipped_report / "report.html").read_text(encoding="utf-8")
-    assert page.count('src="data:image/png;base64,') == 4
+    assert page.count('src="data:image/png;base64,') == 5
     assert not re.search(r'(src|href)="(https?:)?//', page)
 
 

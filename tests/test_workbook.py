@@ -105,7 +105,7 @@ def test_every_field_of_the_format_has_a_column():
 
 def test_workbook_layout(tmp_path):
     book = openpyxl.load_workbook(io.BytesIO(shipped_xlsx()))
-    assert book.sheetnames == list(spreadsheet.SHEET_ORDER)
+    assert book.sheetnames == [*spreadsheet.SHEET_ORDER, "ghg_yaml"]  # ghg.yaml as text (issue 14)
     for ws in book.worksheets:
         assert ws.freeze_panes in ("B2", "C2"), ws.title
         assert all(ws.column_dimensions[c.column_letter].width >= 10 for c in ws[1])
@@ -348,14 +348,14 @@ def test_import_reports_a_missing_sheet_or_column_once(tmp_path):
 def test_import_orders_models_by_position_and_checks_keys(tmp_path, shipped_book):
     ws = shipped_book["risk_models"]
     heads = [c.value for c in ws[1]]
-    rows = [r for r in ws.iter_rows(min_row=2) if r[0].value == "R4"]
-    assert [r[heads.index("type")].value for r in rows] == ["annual_cost", "carbon_cost"]
+    rows = [r for r in ws.iter_rows(min_row=2) if r[0].value == "R5"]
+    assert [r[heads.index("type")].value for r in rows] == ["entity_event", "annual_cost"]
     for row, position in zip(rows, (2, 1), strict=True):  # same rows, positions swapped
         row[1].value = position
     shipped_book.save(tmp_path / "swapped.xlsx")
     spreadsheet.import_xlsx(tmp_path / "swapped.xlsx", tmp_path / "out")
-    r4 = read_yaml(tmp_path / "out" / "risks.yaml")["risks"][3]
-    assert [m["type"] for m in r4["models"]] == ["carbon_cost", "annual_cost"]
+    r5 = read_yaml(tmp_path / "out" / "risks.yaml")["risks"][4]
+    assert [m["type"] for m in r5["models"]] == ["annual_cost", "entity_event"]
     rows[0][0].value = "R44"
     rows[1][1].value = "first"
     shipped_book.save(tmp_path / "bad.xlsx")

@@ -348,6 +348,10 @@ def check_drivers(register: Register, scenario: Scenario) -> None:
                 needed.append(("drivers", "local_warming_c"))
             elif isinstance(model, CarbonCost):
                 needed.append(("drivers", "carbon_price_usd_t"))
+                needed += [("drivers", d) for d in model.share_drivers or ()]
+                ghg = register.ghg
+                if model.projected and ghg is not None and ghg.pathway is not None:
+                    needed.append(("drivers", ghg.pathway.grid_driver))
             for section, name in needed:
                 table = scenario.hazards if section == "hazards" else scenario.drivers
                 if name not in table:

@@ -15,6 +15,7 @@ from statistics import NormalDist
 
 import numpy as np
 
+from climaterisk.model.emissions import projected_emissions
 from climaterisk.register import (
     AnnualCost,
     CarbonCost,
@@ -148,12 +149,21 @@ def carbon_cost(
     ctx: CompileContext, r_index: int, risk: Risk, model: CarbonCost, earlier: list[CostComponent]
 ) -> CostComponent:
     """Company-level carbon cost: emissions [t CO2e] x carbon price [USD/t] x exchange rate
-    [currency per USD], times the drawn exposed share [fraction]."""
+    [currency per USD], times the drawn exposed share [fraction]. Emissions are the named metrics
+    (frozen) or, with ``projected``, the ghg.yaml pathway's in the compiled year under the scenario
+    (:mod:`climaterisk.model.emissions`); the share is the model's interval or, with
+    ``share_drivers``, uniform between the two scenario drivers in that year (one draw a trial)."""
     price = ctx.scenario.driver("carbon_price_usd_t", ctx.year) * (ctx.register.fx_usd or 0.0)
+    emissions = model.emissions_t
+    if model.projected is not None and ctx.register.ghg is not None:
+        emissions = projected_emissions(ctx.register.ghg, ctx.scenario, ctx.year, model.projected)
+    share = model.exposed_share
+    if model.share_drivers is not None:
+        low, high = (ctx.scenario.driver(d, ctx.year) for d in model.share_drivers)
+        share = Uniform(low, high)
     return CostComponent(
         r_index, "carbon_cost", cost_key(risk.id, r_index, "carbon_cost", earlier),
-        model.exposed_share, np.array([-1], dtype=np.int64),
-        np.array([model.emissions_t * price]),
+        share, np.array([-1], dtype=np.int64), np.array([emissions * price]),
     )
 
 

@@ -1,5 +1,6 @@
 """Report figures with matplotlib (PNG and SVG). Only drawing here: the numbers come from
-assessments already computed.
+assessments already computed and, for the emission pathways, from
+:func:`climaterisk.analysis.pathways.pathways`.
 
 Figures are built with matplotlib's object API (:class:`matplotlib.figure.Figure`), not
 pyplot: nothing here selects or changes matplotlib's backend, so a notebook that imports this
@@ -15,7 +16,9 @@ import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
+from climaterisk.analysis.pathways import Pathways, pathways
 from climaterisk.analysis.results import Assessment
+from climaterisk.analysis.sensitivity import SensitivityResult
 from climaterisk.io import atomic_write
 from climaterisk.register import Register
 
@@ -131,6 +134,68 @@ def control_ranking(result: Assessment) -> Figure:
     return fig
 
 
+def tornado(result: SensitivityResult, top: int = 20) -> Figure:
+    """One-at-a-time sensitivity: per horizon (columns), the change of the total residual EAL and
+    VaR 99% (rows) from the base run at each input's low and high value, the ``top`` inputs by
+    |EAL swing|, largest on top."""
+    cur, years = result.register.currency, result.years
+    most = max((len(result.ranked(y, top)) for y in years), default=1)
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(5.0 * len(years), 2 * (0.22 * max(most, 3) + 1.0)))
+        axes = fig.subplots(2, len(years), squeeze=False)
+        for col, year in enumerate(years):
+            items = result.ranked(year, top)[::-1]
+            names = [i.input.name.replace(".yaml", "") for i in items]
+            for row, (measure, base) in enumerate((("eal", result.base[year][0]),
+                                                   ("var99", result.base[year][1]))):
+                ax = axes[row][col]
+                low = [_millions(getattr(i.at(year), f"{measure}_low") - base) for i in items]
+                high = [_millions(getattr(i.at(year), f"{measure}_high") - base) for i in items]
+                ax.barh(names, low, color=RESIDUAL, label="input at low")
+                ax.barh(names, high, color=INHERENT, alpha=0.8, label="input at high")
+                ax.axvline(0.0, color="black", lw=0.6)
+                ax.tick_params(axis="y", labelsize=6)
+                ax.grid(axis="x", alpha=0.3)
+                label = "EAL" if measure == "eal" else "VaR 99%"
+                ax.set_title(f"{year} ({result.scenario.id}): {label}")
+                ax.set_xlabel(f"change of residual {label} [million {cur}/yr]")
+        axes[0][0].legend(frameon=False, fontsize=7)
+        fig.tight_layout()
+    return fig
+
+
+def write_tornado(folder: Path, result: SensitivityResult, top: int = 20) -> dict[str, Path]:
+    """Draw the tornado figure into ``folder`` as ``tornado.png`` and ``tornado.svg``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return save(tornado(result, top), folder, "tornado")
+
+
+def pathway_chart(p: Pathways) -> Figure:
+    """Scope 1 + 2 [kt CO2e/yr] by year, one line per scenario: market-based (solid) and
+    location-based (dashed); levers marked at their start year."""
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(6.0, 3.4))
+        ax = fig.subplots()
+        for sid in sorted({r.scenario for r in p.rows}):
+            rows = sorted((r for r in p.rows if r.scenario == sid), key=lambda r: r.year)
+            years = [r.year for r in rows]
+            line = ax.plot(years, [r.scope12_market / 1e3 for r in rows], marker="o", ms=2,
+                           label=f"{sid} market-based")[0]
+            ax.plot(years, [r.scope12_location / 1e3 for r in rows], ls="--", lw=0.8,
+                    color=line.get_color(), label=f"{sid} location-based")
+        for lv in p.levers:
+            ax.axvline(lv["start"], color="grey", lw=0.6, ls=":")
+            ax.annotate(lv["id"], (lv["start"], ax.get_ylim()[1]), rotation=90, fontsize=6,
+                        va="top", ha="right", color="grey")
+        ax.set_xlabel("year")
+        ax.set_ylabel("scope 1 + 2 [kt CO2e/yr]")
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+        ax.legend(frameon=False, fontsize=7, ncol=2)
+        fig.tight_layout()
+    return fig
+
+
 def write_all(folder: Path, main: Assessment, compared: list[Assessment]) -> dict[str, dict[str, Path]]:
     """Draw every report figure into ``folder``; return {name: {png, svg}}."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -141,4 +206,11 @@ def write_all(folder: Path, main: Assessment, compared: list[Assessment]) -> dic
     }
     if main.controls:
         figures["controls"] = control_ranking(main)
+    reg = main.register
+    if reg.ghg is not None:
+        last = max(h.year for h in main.horizons)
+        path = pathways(reg, [main.scenario, *(c.scenario for c in compared)],
+                        range(reg.ghg.reporting_year, max(last, reg.ghg.reporting_year) + 1))
+        if path is not None:
+            figures["pathways"] = pathway_chart(path)
     return {name: save(fig, folder, name) for name, fig in figures.items()}

@@ -119,8 +119,10 @@ class CarbonCost:
     """Carbon-price exposure: emissions x exposed share x carbon price x fx."""
 
     metrics: tuple[str, ...]
-    emissions_t: float  # [t CO2e/yr] sum of the named metrics
-    exposed_share: Uniform  # [fraction 0-1]
+    emissions_t: float  # [t CO2e/yr] sum of the named metrics (0 with `projected`)
+    exposed_share: Uniform  # [fraction 0-1] (a placeholder with `share_drivers`)
+    projected: str | None = None  # location | market | avoided: ghg.yaml pathway in the horizon year
+    share_drivers: tuple[str, str] | None = None  # scenario drivers of the share's low and high bounds
 
 
 @dataclass(frozen=True)

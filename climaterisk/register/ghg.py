@@ -37,6 +37,7 @@ from climaterisk.register.fields import (
     Quantity,
     Str,
 )
+from climaterisk.register.ghg_pathway import PATHWAY, Pathway, build_pathway, check_pathway
 
 ACTIVITY_UNITS: dict[str, str] = {
     "electricity": "MWh", "heat": "GJ", "natural_gas": "m3", "diesel": "t", "gasoline": "t",
@@ -171,6 +172,7 @@ GHG_FILE = Obj([
     F("instruments_are_renewable", Bool(), False,
       "whether every instrument is for renewable electricity (default true): the renewable share "
       "of electricity is computed from them"),
+    F("pathway", PATHWAY, False, "emission pathway: activity growth and the company's levers by year"),
 ])
 
 
@@ -238,6 +240,7 @@ class GhgInventory:
     intensities: tuple[Mapping[str, Any], ...] = ()
     factors: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # the register's own
     instruments_are_renewable: bool = True
+    pathway: Pathway | None = None
 
     def factor(self, factor_id: str) -> Mapping[str, Any]:
         """An emission factor by id: the register's own first, then the shipped library."""
@@ -263,6 +266,7 @@ def check_ghg(folder: Path, data: dict[str, dict], problems: list[Problem]) -> N
     file = str(folder / "ghg.yaml")
     sites = {s["id"]: s for s in data["sites.yaml"].get("sites", [])}
     metrics = {m["id"] for m in data.get("metrics.yaml", {}).get("metrics", [])}
+    check_pathway(file, ghg, {t["id"] for t in data.get("metrics.yaml", {}).get("targets", [])}, problems)
     own = {f["id"]: f for f in ghg.get("factors", [])}
     library = {**emission_factor_library(), **own}
 
@@ -382,4 +386,5 @@ def build_ghg(ghg: dict | None, sites: dict[str, dict]) -> GhgInventory | None:
         intensities=tuple(dict(i) for i in ghg.get("intensities", [])),
         factors={f["id"]: dict(f, basis="register", checked=False) for f in ghg.get("factors", [])},
         instruments_are_renewable=ghg.get("instruments_are_renewable", True),
+        pathway=build_pathway(ghg.get("pathway")),
     )

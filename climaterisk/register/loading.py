@@ -149,9 +149,11 @@ def _build_model(spec: dict, metrics: dict[str, dict]) -> Model:
     if kind == "cooling_water":
         return CoolingWater(_interval(spec["sensitivity"]))
     if kind == "carbon_cost":
-        ids = tuple(sorted(spec["emissions"]))  # sorted: the file's order must not matter
-        share = spec["exposed_share"]
-        return CarbonCost(ids, sum(metrics[i]["value"] for i in ids), Uniform(share["low"], share["high"]))
+        ids = tuple(sorted(spec.get("emissions", [])))  # sorted: the file's order must not matter
+        share = spec.get("exposed_share", {"low": 0.0, "high": 0.0})
+        drivers = spec.get("share_drivers")
+        return CarbonCost(ids, sum(metrics[i]["value"] for i in ids), Uniform(share["low"], share["high"]),
+                          spec.get("projected"), (drivers["low"], drivers["high"]) if drivers else None)
     return AnnualCost(_interval(spec["cost"]), spec.get("driver"))
 
 

@@ -10,6 +10,7 @@ re-exports it.
 from __future__ import annotations
 
 from climaterisk.register.fields import (
+    Enum,
     F,
     Id,
     Interval,
@@ -58,8 +59,18 @@ MODEL = Tagged({
     ], doc="Chronic heat: extra cooling water at the risk's sites (WUE x IT energy), priced at the "
            "region's water tariff times the site's water-stress factor; every site needs `wue` and `pue`."),
     "carbon_cost": Obj([
-        F("emissions", ListOf(Id(), min_items=1), doc="metric ids summed [t CO2e/yr]"),
-        F("exposed_share", Uniform("fraction 0-1", "share of those emissions priced")),
+        F("emissions", ListOf(Id(), min_items=1), False,
+          "metric ids summed [t CO2e/yr] (frozen at their value); give this or `projected`"),
+        F("projected", Enum(("location", "market", "avoided")), False,
+          "emissions projected by ghg.yaml's pathway for the horizon year under the scenario: scope 1 + "
+          "scope 2 location- or market-based, or the scope 2 that zero-emission contracts avoid [t CO2e/yr]"),
+        F("exposed_share", Uniform("fraction 0-1", "share of those emissions priced"), False,
+          "give this or `share_drivers`"),
+        F("share_drivers", Obj([
+            F("low", Id(), doc="scenario driver of the lower bound [fraction 0-1]"),
+            F("high", Id(), doc="scenario driver of the upper bound [fraction 0-1]"),
+        ]), False,
+          "exposed share uniform between two scenario drivers in the horizon year (one draw a trial)"),
     ], doc="Carbon-price exposure: emissions x share x scenario carbon price x fx."),
     "annual_cost": Obj([
         F("cost", Interval("currency/yr", "recurring cost")),

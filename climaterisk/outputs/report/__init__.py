@@ -11,6 +11,7 @@ The document model is in :mod:`.document`; the tables of each section are in a m
 
 from __future__ import annotations
 
+from climaterisk.analysis.pathways import pathways
 from climaterisk.analysis.results import Assessment
 from climaterisk.outputs.report.appendix import (
     controls_table,
@@ -26,6 +27,7 @@ from climaterisk.outputs.report.metrics import (
     cross_industry_table,
     ghg_blocks,
     ghg_table,
+    pathway_blocks,
     reconciliation_table,
     targets_table,
 )
@@ -42,6 +44,12 @@ from climaterisk.outputs.report.strategy import (
     scenario_sources_table,
     scenario_table,
 )
+
+
+def _pathway_years(main: Assessment) -> list[int]:
+    """The GHG inventory's base year and the assessment's horizon years."""
+    base = main.register.ghg.reporting_year if main.register.ghg is not None else main.register.baseline_year
+    return sorted({base, *(h.year for h in main.horizons)})
 
 
 def build_report(main: Assessment, compared: list[Assessment],
@@ -95,8 +103,10 @@ def build_report(main: Assessment, compared: list[Assessment],
         gaps_table(main),
     ])
     metrics = Section("Metrics and targets", "27-37", [
-        ghg_table(main), reconciliation_table(main), *ghg_blocks(reg), cross_industry_table(main),
-        targets_table(main),
+        ghg_table(main), reconciliation_table(main), *ghg_blocks(reg),
+        *pathway_blocks(pathways(reg, [r.scenario for r in everything], _pathway_years(main))),
+        *([FigureRef("pathways", "Scope 1 + 2 (market-based) by scenario and year")] if reg.ghg else []),
+        cross_industry_table(main), targets_table(main),
     ])
     trace = Section("Traceability", "", [manifest_table(everything), inputs_table(main, True)])
     return Report(

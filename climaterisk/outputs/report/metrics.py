@@ -6,6 +6,7 @@ their reconciliation with the reported figures, the GHG accounting from activity
 from __future__ import annotations
 
 from climaterisk.analysis import disclosures, ghg
+from climaterisk.analysis.pathways import Pathways
 from climaterisk.analysis.results import Assessment
 from climaterisk.outputs.report.document import Block, Cell, Table
 from climaterisk.register import Register
@@ -95,6 +96,27 @@ def ghg_blocks(register: Register) -> list[Block]:
         blocks.append("Scope 1 and 2 sources not measured: " + " ".join(
             f"{n['source']} (scope {n['scope']}): {n['reason']}" for n in acc.not_measured))
     return blocks
+
+
+def pathway_blocks(p: Pathways | None, currency: str = "") -> list[Block]:
+    """Scope 1 and 2 per scenario and year from the GHG pathway (table and basis), [t CO2e/yr]."""
+    if p is None:
+        return []
+    rows: list[list[Cell]] = [
+        [r.scenario, r.year, r.grid_factor, r.scope1, r.scope2_location, r.scope2_market, r.scope12_market,
+         r.avoided, "; ".join(f"{k} {v:,.0f}" for k, v in r.lever_effects.items()) or "-"]
+        for r in p.rows]
+    table = Table("ghg_pathways",
+                  f"Scope 1 and 2 pathways by scenario and year [t CO2e/yr] (base {p.base_year})",
+                  ["scenario", "year", "grid factor [t CO2/MWh]", "scope 1", "scope 2 location-based",
+                   "scope 2 market-based", "scope 1+2 market-based", "avoided by zero-emission power",
+                   "lever effects (scope 1+2 market-based)"],
+                  ["text", "int", "num", "num", "num", "num", "num", "num", "text"], rows,
+                  note=" ".join(p.statements) + " Grid factor paths: " + " | ".join(
+                      f"{sid}: {src}" for sid, src in p.grid_sources.items()))
+    return ["Emission pathways (IFRS S2 22, 29(a)): the GHG account carried to each horizon year under each "
+            "scenario; the carbon-price risk R7 and opportunity O2 are priced on these projected emissions.",
+            table]
 
 
 def cross_industry_table(result: Assessment) -> Table:

@@ -22,6 +22,7 @@ import yaml
 from climaterisk.errors import InputError, OutputError, Problem, RegisterError
 from climaterisk.io import atomic_write
 from climaterisk.outputs.spreadsheet.layout import (
+    GHG_SHEET,
     IGNORED_PREFIX,
     METADATA_HEADERS,
     METADATA_SHEET,
@@ -30,6 +31,7 @@ from climaterisk.outputs.spreadsheet.layout import (
     _inner,
     _is_entry_list,
     _union,
+    from_excel_text,
     map_entry_column,
     sheet_columns,
 )
@@ -312,6 +314,13 @@ def workbook_files(
             files[file] = content
     if tables["bia_activities"]:
         files["bia.yaml"] = {"activities": entries("bia_activities")}
+    _, ghg_rows = reader.cell_rows(GHG_SHEET)
+    if ghg_rows:
+        text = "\n".join(from_excel_text(str(r[0])) for _, r in ghg_rows if r and r[0] is not None)
+        try:
+            files["ghg.yaml"] = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            reader.add(f"sheet {GHG_SHEET}", "", str(exc).split("\n")[0], "the YAML text of ghg.yaml")
     return files, locator, reader.problems, reader.missing
 
 

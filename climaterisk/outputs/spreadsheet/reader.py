@@ -23,6 +23,7 @@ from climaterisk.errors import InputError, Problem
 from climaterisk.outputs.spreadsheet.layout import (
     _UNIT,
     EMPTY_LIST,
+    GHG_SHEET,
     IGNORED_PREFIX,
     MAX_WORKBOOK_BYTES,
     METADATA_SHEET,
@@ -133,7 +134,7 @@ class _Reader:
         self.missing: set[tuple[str, str]] = set()  # (sheet, column path) of required columns absent
         self.values, self.formulas = _load(path)
         self.sheets: dict[str, Any] = {}
-        known = list(SHEET_ORDER)
+        known = [*SHEET_ORDER, GHG_SHEET]
         for title in self.values.sheetnames:
             if title.startswith(IGNORED_PREFIX):
                 continue

@@ -48,6 +48,7 @@ class Entries:
     metrics: list[dict]
     targets: list[dict]
     activities: list[dict]
+    has_ghg: bool = False  # the register has a ghg.yaml (projected carbon costs stand on it)
 
     @classmethod
     def of(cls, folder: Path, data: dict[str, dict]) -> Entries:
@@ -61,6 +62,7 @@ class Entries:
             metrics=data.get("metrics.yaml", {}).get("metrics", []),
             targets=data.get("metrics.yaml", {}).get("targets", []),
             activities=data.get("bia.yaml", {}).get("activities", []),
+            has_ghg="ghg.yaml" in data,
         )
 
 

@@ -84,8 +84,19 @@ def _check_model(
                 reg.files.reg, "", "parameters.fx_usd", None,
                 f"an exchange rate (needed by {rid} {fld}: carbon_cost)",
             ))
-        for mid in model["emissions"]:
+        for mid in model.get("emissions", []):
             ref(ids.metrics, mid, file, rid, f"{fld}.emissions", "metric", problems)
+        if ("emissions" in model) == ("projected" in model):
+            problems.append(Problem(
+                file, rid, f"{fld}.emissions", None,
+                "either `emissions` (metric ids) or `projected` (ghg.yaml pathway), one of them"))
+        if "projected" in model and not reg.has_ghg:
+            problems.append(Problem(
+                file, rid, f"{fld}.projected", model["projected"],
+                "a ghg.yaml in the register (projected emissions come from its inventory)"))
+        if ("exposed_share" in model) == ("share_drivers" in model):
+            problems.append(Problem(file, rid, f"{fld}.exposed_share", None,
+                                    "either `exposed_share` or `share_drivers`, one of them"))
 
 
 def _check_cooling_model(
