@@ -253,8 +253,6 @@ def appendix_cmd(
         typer.echo(f"wrote {path}")
 
 
-
-
 @app.command("sensitivity")
 @handle_errors
 def sensitivity_cmd(
