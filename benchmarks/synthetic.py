@@ -81,7 +81,7 @@ def build(sites: int, risks: int, seed: int = 0, rate: float = 0.34) -> tuple[di
     shock = {key: (_sig(r_g * scale), _sig(p, 3)) for key, (r_g, p) in shock.items()}
 
     register = {
-        "format_version": 1, "id": f"synthetic-{sites}x{risks}",
+        "format_version": 2, "id": f"synthetic-{sites}x{risks}",
         "organisation": f"Synthetic Co ({sites} sites x {risks} risks)",
         "description": "Synthetic register for the climaterisk benchmarks (benchmarks/synthetic.py).",
         "reporting_period": {"start": f"{BASELINE}-01-01", "end": f"{BASELINE}-12-31"},

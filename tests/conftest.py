@@ -41,7 +41,7 @@ def register_files() -> dict[str, dict]:
     q = lambda v: {"value": v, "source": "assumption: test value"}  # noqa: E731
     return {
         "register.yaml": {
-            "format_version": 1, "id": "mini", "organisation": "Mini Co",
+            "format_version": 2, "id": "mini", "organisation": "Mini Co",
             "reporting_period": {"start": "2020-01-01", "end": "2020-12-31"},
             "as_of": "2020-12-31", "currency": "EUR", "baseline_year": 2020,
             "horizons": {"short": 2025, "medium": 2030, "long": 2050},

@@ -520,8 +520,9 @@ CASES: list[Case] = [
       edit(M, "currency", "euro"), VALIDATE,
       (("reg/register.yaml", "currency", "got 'euro'", "an ISO 4217 code"),)),
     C("format-version", "a format version this tool does not know",
-      edit(M, "format_version", 2), VALIDATE,
-      (("reg/register.yaml", "format_version", "got 2", "expected an integer >= 1 and <= 1"),)),
+      edit(M, "format_version", 3), VALIDATE,
+      (("reg/register.yaml", "format_version", "got 3", "expected a format this climaterisk reads (1 to 2)",
+        "upgrade climaterisk"),)),
     # ---- scenarios and horizons
     C("unknown-scenario", "a scenario name misspelt",
       NOTHING, assess(scenario_file="rcp4.5"),
@@ -607,6 +608,12 @@ CASES: list[Case] = [
                       "value": 1.0, "source": "assumption: test"}]})), GHG_CMD,
       (("reg/ghg.yaml", ": pathway lever rn: start", "got 2015",
         "a year after the base (reporting) year 2020"),)),
+    # ---- plan.yaml (transition plan)
+    C("plan-milestone-before-base-year", "a transition-plan milestone dated before the plan's base year",
+      raw("plan.yaml", 'base_year: 2023\nmilestones:\n  - {year: 2019, what: "old step", '
+                       'source: "assumption: test"}\n'), VALIDATE,
+      (("reg/plan.yaml", ": milestone 2019: year", "got 2019",
+        "a year not before the plan's base year 2023"),)),
     # ---- options
     C("trials-zero", "`--trials 0`",
       NOTHING, assess(trials="0"),

@@ -40,7 +40,7 @@ def run(*args: str):
 # --------------------------------------------------------------------------- comparison
 
 
-NOT_IN_WORKBOOK = ("ghg.yaml",)
+NOT_IN_WORKBOOK = ("ghg.yaml", "plan.yaml")
 """Register files the workbook does not carry yet: the Excel layout of ghg.yaml is issue 14, part 2
 (format migration). Until then an Excel round trip drops them; the tests below compare the rest."""
 
@@ -49,7 +49,7 @@ def register_content(reg) -> dict:  # type: ignore[no-untyped-def]
     """A Register as plain data, without its folder, file hashes and provenance file names (and
     without the files of NOT_IN_WORKBOOK)."""
     data = dataclasses.asdict(reg)
-    for name in ("path", "file_hashes", "ghg"):
+    for name in ("path", "file_hashes", "ghg", "plan"):
         data.pop(name)
     for row in data["provenance"]:
         row["file"] = Path(row["file"]).name

@@ -191,10 +191,11 @@ def report_cmd(
     check_folder(out)
     from climaterisk.history import review
     from climaterisk.history import store as history
+    from climaterisk.history.targets import snapshot_targets
     from climaterisk.outputs import figures, publish, report
 
     main, compared = _scenario_runs(scenario, compare, register, horizon, trials, seed, chunk_size)
-    previous = None
+    previous = previous_targets = None
     path = _store_path(store, main.register.path)
     if path.exists():
         with history.Store(path) as db:
@@ -204,10 +205,13 @@ def report_cmd(
             years = [h.year for h in main.horizons]
             previous = (f"{last.quarter} revision {last.revision}, {last.scenario_id}",
                         review.movements(last.results, main.to_dict(), years))
+            previous_targets = (f"{last.quarter} revision {last.revision}",
+                                snapshot_targets(last.register_files))
     folder = publish.ensure_folder(out)
     drawn = figures.write_all(folder / "figures", main, compared)
     formats = [f.value for f in (fmt or [ReportFormat.markdown, ReportFormat.html])]
-    written = publish.write_report(report.build_report(main, compared, previous), folder, drawn, formats)
+    document = report.build_report(main, compared, previous, previous_targets)
+    written = publish.write_report(document, folder, drawn, formats)
     for path in written:
         typer.echo(f"wrote {path}")
     typer.echo(f"wrote {len(drawn) * 2} figures in {folder / 'figures'}")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 import time
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -19,6 +21,7 @@ from climaterisk.errors import ClimateRiskError, InputError, OutputError, Proble
 from climaterisk.io import atomic_write
 from climaterisk.outputs import render
 from climaterisk.register import load_register
+from climaterisk.register.migration import FormatNotice
 from climaterisk.scenarios import Scenario, load_scenario
 
 app = typer.Typer(
@@ -39,13 +42,34 @@ def _fail(code: int, lines: list[str]) -> None:
     raise typer.Exit(code)
 
 
+@contextlib.contextmanager
+def _notices() -> Iterator[None]:
+    """Print each distinct :class:`FormatNotice` (an older register read as the current format) once
+    on stderr as ``notice: ...``; other warnings go their usual way."""
+    shown: set[str] = set()
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", FormatNotice)
+        usual = warnings.showwarning
+
+        def show(message, category, filename, lineno, file=None, line=None):  # type: ignore[no-untyped-def]
+            if not issubclass(category, FormatNotice):
+                usual(message, category, filename, lineno, file, line)
+            elif str(message) not in shown:
+                shown.add(str(message))
+                typer.echo(f"notice: {message}", err=True)
+
+        warnings.showwarning = show
+        yield
+
+
 def handle_errors(func: F) -> F:
     """Turn the library's errors into messages on stderr and exit codes."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
         try:
-            return func(*args, **kwargs)
+            with _notices():
+                return func(*args, **kwargs)
         except InputError as exc:
             _fail(2, [*render.problems_text(exc.problems).splitlines(),
                       f"{len(exc.problems)} problem(s); nothing was written."])

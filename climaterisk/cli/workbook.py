@@ -1,5 +1,6 @@
 """Commands that meet users where they are: the register as an Excel workbook and back
-(export-xlsx, import-xlsx), and a new register folder to start from (init)."""
+(export-xlsx, import-xlsx), and a new register folder to start from (init),
+and an older register rewritten in the current format (migrate)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from typing import Annotated
 
 import typer
 
-from climaterisk.cli.common import app, handle_errors
+from climaterisk.cli.common import RegisterOpt, app, handle_errors
 from climaterisk.io import atomic_write
 from climaterisk.outputs import spreadsheet
-from climaterisk.register import scaffold
+from climaterisk.register import load_register, migration, resolve_register_path, scaffold
 
 
 @app.command("export-xlsx")
@@ -89,3 +90,36 @@ def init_cmd(
     origin = f"a copy of {source}" if source else "the skeleton"
     typer.echo(f"{folder}: {len(written)} register files from {origin}; edit them, then run "
                f"climaterisk validate {folder}")
+
+
+@app.command("migrate")
+@handle_errors
+def migrate_cmd(
+    register: RegisterOpt = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Print what would change and write nothing.",
+    )] = False,
+) -> None:
+    """Rewrite an older register folder in the current format (format 2), keeping its comments.
+
+    A format-1 register already loads (read as format 2 in memory, with a notice); this updates
+    its files so the notice goes. Format 2 only added optional fields and files, so the only
+    edit is register.yaml's format_version line: the rest of every file, comments and layout
+    included, is left as it was. Every new file is produced before any is written, each
+    written atomically. Prints one line per change; a current register is left untouched.
+
+    Example: climaterisk migrate --register my-register --dry-run
+    """
+    folder = resolve_register_path(register)
+    if not folder.is_dir():
+        load_register(folder)  # the usual "no such register folder" problem
+    changes = migration.migrate_folder(folder, dry_run=dry_run)
+    if not changes:
+        typer.echo(f"{folder}: already format {migration.FORMAT_VERSION}; nothing to change")
+        return
+    typer.echo(f"{folder}:")
+    for line in changes:
+        typer.echo(line)
+    verb = "would rewrite" if dry_run else "rewrote"
+    typer.echo(f"{folder}: {verb} to format {migration.FORMAT_VERSION}"
+               + (" (dry run: nothing written)" if dry_run else ""))

@@ -18,21 +18,23 @@ from __future__ import annotations
 
 import math
 import tempfile
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
-from climaterisk.analysis import disclosures, graph
+from climaterisk.analysis import disclosures, graph, transition_plan
 from climaterisk.analysis.assess import assess
 from climaterisk.analysis.results import Assessment
 from climaterisk.errors import InputError, Problem
 from climaterisk.history.store import Snapshot, Store, check_quarter, open_existing
 from climaterisk.io import read_yaml
-from climaterisk.register import REGISTER_FILES_ORDER, Register, load_register
+from climaterisk.register import REGISTER_FILES_ORDER, Register, load_register, migration
+from climaterisk.register.migration import FormatNotice
 from climaterisk.scenarios import Scenario, load_scenario, read_scenario
 
 SECTIONS = {"sites.yaml": ("regions", "sites"), "risks.yaml": ("risks",),
             "opportunities.yaml": ("opportunities",), "controls.yaml": ("controls",),
-            "metrics.yaml": ("metrics", "targets")}
+            "metrics.yaml": ("metrics", "targets"), "bia.yaml": ("activities",)}
 
 
 def materialise(snapshot: Snapshot, folder: Path) -> tuple[Register, Scenario]:
@@ -41,7 +43,17 @@ def materialise(snapshot: Snapshot, folder: Path) -> tuple[Register, Scenario]:
     reg_dir.mkdir(parents=True, exist_ok=True)
     for name, text in snapshot.register_files.items():
         (reg_dir / name).write_text(text, encoding="utf-8")
-    register = load_register(reg_dir)
+    with warnings.catch_warnings(record=True) as caught:  # an older format: name the snapshot, not the folder
+        warnings.simplefilter("always", FormatNotice)
+        register = load_register(reg_dir)
+    for w in caught:
+        if issubclass(w.category, FormatNotice):
+            warnings.warn(f"snapshot {snapshot.id} ({snapshot.register_id}, {snapshot.quarter}) holds a "
+                          f"register in format {migration.file_version(reg_dir)}; read as format "
+                          f"{migration.FORMAT_VERSION} (the stored texts are kept as taken)", FormatNotice,
+                          stacklevel=2)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     if snapshot.scenario_file:
         path = folder / f"{snapshot.scenario_id}.yaml"
         path.write_text(snapshot.scenario_file, encoding="utf-8")
@@ -59,15 +71,16 @@ def _flatten(value: object, prefix: str = "") -> dict[str, object]:
 
 
 def _entities(folder: Path) -> dict[tuple[str, str], dict]:
-    """(section, id) -> raw entry, plus ("register", "") -> metadata."""
+    """(section, id) -> raw entry, plus (file stem, "") -> a whole file without id'd sections
+    (("register", ""): the metadata; ghg.yaml and others likewise)."""
     out: dict[tuple[str, str], dict] = {}
     for name in REGISTER_FILES_ORDER:
         path = folder / name
         if not path.is_file():
             continue
         data = read_yaml(path) or {}
-        if name == "register.yaml":
-            out[("register", "")] = data
+        if name == "register.yaml" or name not in SECTIONS:  # a file without id'd sections: one entity
+            out[(name.removesuffix(".yaml"), "")] = data
             continue
         for section in SECTIONS[name]:
             for item in data.get(section) or []:
@@ -231,4 +244,7 @@ def _pack(register: Register, changes: list[dict], a: dict, c: dict, years: list
         "overdue_controls": [graph.gaps_as_dicts([g])[0] for g in gaps if g.rule in (
             "control not tested", "planned control past due")],
         "targets": disclosures.target_progress(register),
+        "target_details": transition_plan.target_details(register),
+        "no_ghg_target": transition_plan.no_ghg_target_statement(register),
+        "transition_plan": transition_plan.plan_tables(register),
     }

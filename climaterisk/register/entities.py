@@ -17,6 +17,7 @@ from typing import Any
 from climaterisk.register import schema
 from climaterisk.register.distributions import LogNormal, Uniform
 from climaterisk.register.ghg import GhgInventory
+from climaterisk.register.plan import TransitionPlan
 
 
 @dataclass(frozen=True)
@@ -246,6 +247,17 @@ class Target:
     latest: tuple[int, float] | None = None
     metric: str | None = None
     direction: str | None = None  # reduce_to, raise_to, at_most, at_least
+    # IFRS S2 33-36 details (climaterisk.register.plan.TARGET_FIELDS); empty when not given
+    objective: str | None = None  # mitigation, adaptation, resource_efficiency, other
+    scopes: tuple[str, ...] = ()  # GHG scopes covered: scope1, scope2, scope3
+    sites: tuple[str, ...] = ()  # site ids covered
+    coverage: str = ""  # what the target covers, in words
+    milestones: tuple[tuple[int, float], ...] = ()  # interim (year, value), sorted by year
+    agreement_linked: bool | None = None  # tied to the Paris Agreement; None: not stated
+    agreement_basis: str = ""
+    review: str = ""
+    tracked_by: str | None = None  # figure of the GHG account that tracks it
+    tracked_activity: str | None = None
 
 
 @dataclass(frozen=True)
@@ -284,6 +296,7 @@ class Register:
     provenance: tuple[schema.Provenance, ...] = ()
     file_hashes: Mapping[str, str] = field(default_factory=dict)
     ghg: GhgInventory | None = None  # the GHG inventory (ghg.yaml), if the register has one
+    plan: TransitionPlan | None = None  # the transition plan (plan.yaml), if the register has one
 
     def site(self, site_id: str) -> Site:
         return next(s for s in self.sites if s.id == site_id)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from climaterisk.errors import Problem, RegisterError
 from climaterisk.io import FileProblemError, read_yaml, sha256_file, shipped_dir
-from climaterisk.register import schema
+from climaterisk.register import migration, schema
 from climaterisk.register.crosscheck import cross_check
 from climaterisk.register.distributions import LogNormal, Uniform
 from climaterisk.register.entities import (
@@ -41,6 +41,7 @@ from climaterisk.register.entities import (
     Target,
 )
 from climaterisk.register.ghg import build_ghg, check_ghg
+from climaterisk.register.plan import build_plan, check_plan
 
 __all__ = [
     "DEFAULT_REGISTER", "REGISTER_FILES_ORDER", "AnnualCost", "BiaActivity", "CarbonCost", "CommonEvent",
@@ -115,6 +116,8 @@ def load_register(path: str | Path | None = None) -> Register:
         hashes[name] = sha256_file(file)
         if raw is None:
             raw = {}
+        if name == "register.yaml" and isinstance(raw, dict):
+            raw = _read_version(folder, file, raw)
         at = schema.At(str(file), problems=problems, provenance=provenance)
         checked = spec.check(raw, at)
         if checked is not schema.INVALID:
@@ -123,9 +126,20 @@ def load_register(path: str | Path | None = None) -> Register:
         raise RegisterError(problems)
     cross_check(folder, data, provenance, problems)
     check_ghg(folder, data, problems)
+    check_plan(folder, data, problems)
     if problems:
         raise RegisterError(problems)
     return _build(folder, data, provenance, hashes)
+
+
+def _read_version(folder: Path, file: Path, raw: dict) -> dict:
+    """``register.yaml``'s content as the current format: a newer version is refused (one problem),
+    an older one is migrated in memory with a notice (:mod:`climaterisk.register.migration`)."""
+    version = migration.check_version(file, raw.get("format_version"))
+    if version is None or version >= migration.FORMAT_VERSION:
+        return raw
+    migration.notice(folder, version)
+    return {**raw, "format_version": migration.FORMAT_VERSION}
 
 
 def _interval(spec: dict) -> LogNormal:
@@ -199,6 +213,7 @@ def _build(
         description=meta.get("description", ""),
         provenance=tuple(provenance), file_hashes=hashes,
         ghg=build_ghg(data.get("ghg.yaml"), {s["id"]: s for s in data["sites.yaml"]["sites"]}),
+        plan=build_plan(data.get("plan.yaml")),
     )
 
 
@@ -299,4 +314,11 @@ def _build_metric(m: dict) -> Metric:
 def _build_target(t: dict) -> Target:
     """A target: baseline, target and latest (year, value) points in its own unit."""
     return Target(t["id"], t["title"], t["unit"], _point(t["baseline"]), _point(t["target"]),
-                  _point(t.get("latest")), t.get("metric"), t.get("direction"))
+                  _point(t.get("latest")), t.get("metric"), t.get("direction"),
+                  t.get("objective"), tuple(t.get("applies_to", {}).get("scopes", ())),
+                  tuple(t.get("applies_to", {}).get("sites", ())),
+                  t.get("applies_to", {}).get("description", ""),
+                  tuple(sorted(_point(m) for m in t.get("milestones", []))),
+                  t.get("international_agreement", {}).get("linked"),
+                  t.get("international_agreement", {}).get("basis", ""), t.get("review", ""),
+                  t.get("tracked_by"), t.get("tracked_activity"))

@@ -51,6 +51,7 @@ from climaterisk.register.fields import (
     field_rows,
 )
 from climaterisk.register.ghg import GHG_FILE
+from climaterisk.register.plan import PLAN_FILE, TARGET_FIELDS
 from climaterisk.register.schema_base import (
     CONTROL_STATUSES,
     CONTROL_TYPES,
@@ -141,7 +142,8 @@ def _iso_provenance(iso: dict, at: At) -> None:
 # --------------------------------------------------------------------------- register
 
 REGISTER_META = Obj([
-    F("format_version", Num(lo=1, hi=1, integer=True), doc="format version, 1"),
+    F("format_version", Num(lo=1, hi=2, integer=True),
+      doc="format version: 2 (written now); 1 is read as 2 with a notice (`climaterisk migrate`)"),
     F("id", Id(), doc="register id"),
     F("organisation", Str()),
     F("description", Str(), False),
@@ -362,6 +364,7 @@ TARGET = Obj([
       "covered); at_most / at_least: a limit to stay within (met or not). Default: inferred "
       "from baseline and target"),
     F("source", Str(), False),
+    *TARGET_FIELDS,
 ])
 
 BIA_ACTIVITY = Obj([
@@ -398,6 +401,7 @@ REGISTER_FILES: dict[str, Obj] = {
     "bia.yaml": Obj([F("activities", ListOf(BIA_ACTIVITY, entities=True), False,
                        "prioritised activities of the business impact analysis (ISO 22301 8.2.2)")]),
     "ghg.yaml": GHG_FILE,
+    "plan.yaml": PLAN_FILE,
 }
 REQUIRED_FILES = ("register.yaml", "sites.yaml", "risks.yaml")
 

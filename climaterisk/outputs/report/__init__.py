@@ -44,6 +44,7 @@ from climaterisk.outputs.report.strategy import (
     scenario_sources_table,
     scenario_table,
 )
+from climaterisk.outputs.report.transition import plan_blocks, target_blocks
 
 
 def _pathway_years(main: Assessment) -> list[int]:
@@ -53,10 +54,12 @@ def _pathway_years(main: Assessment) -> list[int]:
 
 
 def build_report(main: Assessment, compared: list[Assessment],
-                 previous: tuple[str, list[dict]] | None = None) -> Report:
+                 previous: tuple[str, list[dict]] | None = None,
+                 previous_targets: tuple[str, dict[str, float | None]] | None = None) -> Report:
     """The IFRS S2 summary: governance, strategy, risk management, metrics and targets.
 
-    ``previous`` is (label, movements) against the last recorded review, if a history exists.
+    ``previous`` is (label, movements) against the last recorded review, if a history exists;
+    ``previous_targets`` is (label, {target id: value}) of that snapshot's targets.
     """
     reg = main.register
     everything = sorted([main, *compared], key=lambda r: r.scenario.id)
@@ -106,7 +109,8 @@ def build_report(main: Assessment, compared: list[Assessment],
         ghg_table(main), reconciliation_table(main), *ghg_blocks(reg),
         *pathway_blocks(pathways(reg, [r.scenario for r in everything], _pathway_years(main))),
         *([FigureRef("pathways", "Scope 1 + 2 (market-based) by scenario and year")] if reg.ghg else []),
-        cross_industry_table(main), targets_table(main),
+        cross_industry_table(main), *plan_blocks(reg), targets_table(main),
+        *target_blocks(reg, previous_targets),
     ])
     trace = Section("Traceability", "", [manifest_table(everything), inputs_table(main, True)])
     return Report(

@@ -95,6 +95,7 @@ SHEETS: dict[str, Sheet] = {s.name: s for s in (
     Sheet("controls", "controls.yaml", ("controls",)),
     Sheet("metrics", "metrics.yaml", ("metrics",)),
     Sheet("targets", "metrics.yaml", ("targets",)),
+    Sheet("target_milestones", "metrics.yaml", ("milestones",), parent="targets", key="target"),
     Sheet("bia_activities", "bia.yaml", ("activities",)),
 )}
 SHEET_ORDER = (METADATA_SHEET, *SHEETS)
