@@ -157,3 +157,14 @@ def test_cli_ghg_json_and_markdown(tmp_path):
     assert md.exit_code == 0
     text = Path(tmp_path / "g.md").read_text(encoding="utf-8")
     assert "Scope 3 screening" in text and "report-implied-electricity-2023" in text
+
+
+def test_no_site_share_is_read_from_a_cumulative_figure():
+    """The leased data centres' 55,000 MWh of green power is "to date": no site's 2023
+    renewable share may be computed from it (the share is not disclosed, which is not 0)."""
+    from climaterisk import load_register
+
+    reg = load_register()
+    shares = {s.id: s.renewable_share for s in reg.sites}
+    assert shares["leased-dc-3"] is None
+    assert not any("55,000" in row.source for row in reg.provenance if row.field == "renewable_share")

@@ -48,7 +48,7 @@ class Site:
     interruption_cost_per_day: float  # [currency/day]
     electricity_mwh: float = 0.0  # [MWh/yr]
     pue: float | None = None  # [-]
-    renewable_share: float = 0.0  # [fraction 0-1]
+    renewable_share: float | None = None  # [fraction 0-1]; None: not given (not 0)
     iso_status: str = "unknown"  # one of schema.ISO_STATUSES: company, lessor, not_certified, unknown
     iso_valid_until: dt.date | None = None
     iso_holder: str | None = None  # who holds the certificate

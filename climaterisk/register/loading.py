@@ -237,7 +237,7 @@ def _build_site(s: dict) -> Site:
         replacement_value=s["replacement_value"],
         interruption_cost_per_day=s["interruption_cost_per_day"],
         electricity_mwh=s.get("electricity_mwh", 0.0), pue=s.get("pue"),
-        renewable_share=s.get("renewable_share", 0.0),
+        renewable_share=s.get("renewable_share"),
         iso_status=iso_status(iso), iso_valid_until=iso.get("valid_until"),
         iso_holder=iso.get("holder"), iso_scope=iso.get("scope"),
         rto_days=s.get("rto_days"), mtpd_days=s.get("mtpd_days"),

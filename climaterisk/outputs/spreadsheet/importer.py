@@ -22,11 +22,11 @@ import yaml
 from climaterisk.errors import InputError, OutputError, Problem, RegisterError
 from climaterisk.io import atomic_write
 from climaterisk.outputs.spreadsheet.layout import (
-    GHG_SHEET,
     IGNORED_PREFIX,
     METADATA_HEADERS,
     METADATA_SHEET,
     SHEETS,
+    TEXT_SHEETS,
     _field,
     _inner,
     _is_entry_list,
@@ -314,13 +314,15 @@ def workbook_files(
             files[file] = content
     if tables["bia_activities"]:
         files["bia.yaml"] = {"activities": entries("bia_activities")}
-    _, ghg_rows = reader.cell_rows(GHG_SHEET)
-    if ghg_rows:
-        text = "\n".join(from_excel_text(str(r[0])) for _, r in ghg_rows if r and r[0] is not None)
+    for file, sheet in TEXT_SHEETS.items():
+        _, rows = reader.cell_rows(sheet)
+        if not rows:
+            continue
+        text = "\n".join(from_excel_text(str(r[0])) for _, r in rows if r and r[0] is not None)
         try:
-            files["ghg.yaml"] = yaml.safe_load(text)
+            files[file] = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            reader.add(f"sheet {GHG_SHEET}", "", str(exc).split("\n")[0], "the YAML text of ghg.yaml")
+            reader.add(f"sheet {sheet}", "", str(exc).split("\n")[0], f"the YAML text of {file}")
     return files, locator, reader.problems, reader.missing
 
 

@@ -99,10 +99,11 @@ SHEETS: dict[str, Sheet] = {s.name: s for s in (
     Sheet("bia_activities", "bia.yaml", ("activities",)),
 )}
 SHEET_ORDER = (METADATA_SHEET, *SHEETS)
-GHG_SHEET = "ghg_yaml"
-"""The optional GHG inventory (ghg.yaml) as YAML text, one line a row in column A: its tabular
-layout is the format migration's (issue 14 item 6); until then it travels as text so that a
-register whose carbon cost stands on it keeps it through the workbook."""
+TEXT_SHEETS = {"ghg.yaml": "ghg_yaml", "plan.yaml": "plan_yaml"}
+"""Register files that travel through the workbook as YAML text, one line a row in column A:
+the GHG inventory and the transition plan, whose tabular layouts are still to come; as text they
+survive an export and import unchanged."""
+GHG_SHEET = TEXT_SHEETS["ghg.yaml"]
 
 
 def _field(node: schema.Node, name: str) -> schema.F:

@@ -23,11 +23,11 @@ from climaterisk.errors import InputError, Problem
 from climaterisk.outputs.spreadsheet.layout import (
     _UNIT,
     EMPTY_LIST,
-    GHG_SHEET,
     IGNORED_PREFIX,
     MAX_WORKBOOK_BYTES,
     METADATA_SHEET,
     SHEET_ORDER,
+    TEXT_SHEETS,
     Column,
     from_excel_text,
     sheet_columns,
@@ -134,7 +134,7 @@ class _Reader:
         self.missing: set[tuple[str, str]] = set()  # (sheet, column path) of required columns absent
         self.values, self.formulas = _load(path)
         self.sheets: dict[str, Any] = {}
-        known = [*SHEET_ORDER, GHG_SHEET]
+        known = [*SHEET_ORDER, *TEXT_SHEETS.values()]
         for title in self.values.sheetnames:
             if title.startswith(IGNORED_PREFIX):
                 continue

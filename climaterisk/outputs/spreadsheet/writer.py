@@ -23,12 +23,12 @@ import yaml
 from climaterisk.errors import InputError, Problem, RegisterError
 from climaterisk.io import FileProblemError, read_yaml
 from climaterisk.outputs.spreadsheet.layout import (
-    GHG_SHEET,
     LAST_ROW,
     MAX_CELL_CHARS,
     METADATA_HEADERS,
     METADATA_SHEET,
     SHEETS,
+    TEXT_SHEETS,
     Column,
     _inner,
     _is_entry_list,
@@ -235,10 +235,12 @@ def workbook_bytes(raw: dict[str, dict], origin: str = "") -> bytes:
     writer.metadata(ws, _metadata_rows(raw.get("register.yaml", {})))
     for name, table in _tables(raw).items():
         writer.table(wb.create_sheet(name), name, table)
-    if raw.get("ghg.yaml"):
-        ws = wb.create_sheet(GHG_SHEET)
-        ws.cell(row=1, column=1, value="ghg.yaml (YAML text, one line a row)")
-        text = yaml.safe_dump(raw["ghg.yaml"], sort_keys=False, allow_unicode=True, width=100_000)
+    for file, sheet in TEXT_SHEETS.items():
+        if not raw.get(file):
+            continue
+        ws = wb.create_sheet(sheet)
+        ws.cell(row=1, column=1, value=f"{file} (YAML text, one line a row)")
+        text = yaml.safe_dump(raw[file], sort_keys=False, allow_unicode=True, width=100_000)
         for i, line in enumerate(text.splitlines(), start=2):
             ws.cell(row=i, column=1, value=to_excel_text(line))
         ws.column_dimensions["A"].width = 120
