@@ -104,19 +104,23 @@ def pathway_blocks(p: Pathways | None, currency: str = "") -> list[Block]:
         return []
     rows: list[list[Cell]] = [
         [r.scenario, r.year, r.grid_factor, r.scope1, r.scope2_location, r.scope2_market, r.scope12_market,
-         r.avoided, "; ".join(f"{k} {v:,.0f}" for k, v in r.lever_effects.items()) or "-"]
+         r.avoided]
         for r in p.rows]
+    tonnes = "money"  # whole tonnes with thousands separators
     table = Table("ghg_pathways",
                   f"Scope 1 and 2 pathways by scenario and year [t CO2e/yr] (base {p.base_year})",
                   ["scenario", "year", "grid factor [t CO2/MWh]", "scope 1", "scope 2 location-based",
-                   "scope 2 market-based", "scope 1+2 market-based", "avoided by zero-emission power",
-                   "lever effects (scope 1+2 market-based)"],
-                  ["text", "int", "num", "num", "num", "num", "num", "num", "text"], rows,
+                   "scope 2 market-based", "scope 1+2 market-based", "avoided by zero-emission power"],
+                  ["text", "int", "num", tonnes, tonnes, tonnes, tonnes, tonnes], rows,
                   note=" ".join(p.statements) + " Grid factor paths: " + " | ".join(
                       f"{sid}: {src}" for sid, src in p.grid_sources.items()))
+    levers = Table("ghg_pathway_levers",
+                   "Effect of each lever on scope 1+2 market-based emissions [t CO2e/yr]",
+                   ["scenario", "year", "lever", "effect"], ["text", "int", "text", tonnes],
+                   [[r.scenario, r.year, k, v] for r in p.rows for k, v in r.lever_effects.items()])
     return ["Emission pathways (IFRS S2 22, 29(a)): the GHG account carried to each horizon year under each "
             "scenario; the carbon-price risk R7 and opportunity O2 are priced on these projected emissions.",
-            table]
+            table, *([levers] if levers.rows else [])]
 
 
 def cross_industry_table(result: Assessment) -> Table:
