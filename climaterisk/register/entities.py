@@ -121,7 +121,7 @@ class CarbonCost:
 
     metrics: tuple[str, ...]
     emissions_t: float  # [t CO2e/yr] sum of the named metrics (0 with `projected`)
-    exposed_share: Uniform  # [fraction 0-1] (a placeholder with `share_drivers`)
+    exposed_share: Uniform  # [fraction 0-1]; unused when `share_drivers` gives the bounds
     projected: str | None = None  # location | market | avoided: ghg.yaml pathway in the horizon year
     share_drivers: tuple[str, str] | None = None  # scenario drivers of the share's low and high bounds
 
