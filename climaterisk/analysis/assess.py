@@ -91,7 +91,7 @@ def assess(
     if isinstance(scenario, str):
         scenario = load_scenario(scenario)
     years = horizons_of(requested, default_horizons(register))
-    _check_scenario(register, scenario, years)
+    check_scenario(register, scenario, years)
     labels = {v: k for k, v in register.horizons.items()}
     portfolios = [compile_portfolio(register, scenario, y) for y in years]
     dependence = sorted({cause for p in portfolios for cause in p.dependence()})
@@ -114,7 +114,7 @@ def assess(
     return result
 
 
-def _check_scenario(register: Register, scenario: Scenario, years: list[int]) -> None:
+def check_scenario(register: Register, scenario: Scenario, years: list[int]) -> None:
     """Every year in the scenario's range, every driver and hazard the register uses in it."""
     problems = []
     for year in years:

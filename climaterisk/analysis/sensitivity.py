@@ -54,11 +54,11 @@ from typing import Any
 
 import numpy as np
 
-from climaterisk.analysis.assess import build_manifest, default_horizons
+from climaterisk.analysis.assess import build_manifest, check_scenario, default_horizons
 from climaterisk.analysis.inputs import DEFAULT_SWING, Input, apply_input, swept_inputs, swing_values
 from climaterisk.analysis.options import AssessOptions, horizons_of
-from climaterisk.errors import OptionError, Problem, ScenarioError
-from climaterisk.model.compile import Portfolio, check_drivers, compile_portfolio
+from climaterisk.errors import OptionError, Problem
+from climaterisk.model.compile import Portfolio, compile_portfolio
 from climaterisk.model.controls import Config, controls_config
 from climaterisk.model.metrics import var
 from climaterisk.model.simulate import simulate
@@ -239,15 +239,7 @@ def sensitivity(
     if isinstance(scenario, str):
         scenario = load_scenario(scenario)
     years = horizons_of(opts, default_horizons(register))
-    scenario_problems: list[Problem] = []
-    for year in years:
-        try:
-            scenario.check_year(year)
-        except ScenarioError as exc:
-            scenario_problems += exc.problems
-    if scenario_problems:
-        raise ScenarioError(scenario_problems)
-    check_drivers(register, scenario)
+    check_scenario(register, scenario, years)
     threads = opts.workers if opts.workers > 0 else (os.cpu_count() or 1)
     trials, seed, chunk = int(opts.trials), int(opts.seed), int(opts.chunk_trials)
     swept, skipped = swept_inputs(register, float(swing))
