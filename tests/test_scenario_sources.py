@@ -112,3 +112,40 @@ def test_sources_cite_the_variables_used(scenario):
     assert "1.0615^" not in freq
     share = (1 + CAT45_FREQUENCY_CHANGE) / (1 + ALL_TC_FREQUENCY_CHANGE)
     assert share == pytest.approx(1.0615, abs=5e-5)
+
+
+# AR6 WGI Table SPM.1 very likely ranges (near term -> 2030, mid term -> 2050; 2040 the midpoints),
+# as documented in scenarios/README.md, "Ranges".
+GWL_RANGE = {
+    "rcp26": {2030: (1.2, 1.8), 2050: (1.3, 2.2)},
+    "rcp45": {2030: (1.2, 1.8), 2050: (1.6, 2.5)},
+    "rcp85": {2030: (1.3, 1.9), 2050: (1.9, 3.0)},
+}
+
+
+def test_ranges_follow_their_documented_sources(scenario):
+    sid, raw = scenario
+    gwl = raw["drivers"]["gwl_c"]["range"]
+    assert gwl.get("group", "warming") == "warming" and "Table SPM.1" in gwl["source"]
+    ends = dict(GWL_RANGE[sid])
+    ends[2040] = tuple((a + b) / 2 for a, b in zip(ends[2030], ends[2050], strict=True))
+    ends[BASELINE_YEAR] = (G0, G0)
+    for year, pair in ends.items():
+        assert gwl["values"][year] == pytest.approx(list(pair)), (sid, year)
+    local = raw["drivers"]["local_warming_c"]["range"]["values"]
+    for year, (lo, hi) in ends.items():
+        assert local[year] == pytest.approx([1.4 * (lo - G0), 1.4 * (hi - G0)], abs=5e-4), (sid, year)
+    typhoon = raw["hazards"]["typhoon"]
+    freq, sev = typhoon["frequency"]["range"], typhoon["severity"]["range"]
+    assert freq["group"] == sev["group"] == "typhoon_model_spread"
+    assert freq["percentiles"] == [5, 95] and sev["percentiles"] == [10, 90]
+    for year, g in GWL[sid].items():
+        assert freq["values"][year] == pytest.approx(
+            [(1 - 0.30444) ** ((g - G0) / 2), (1 + 0.17252) ** ((g - G0) / 2)], abs=5e-4)
+        assert sev["values"][year] == pytest.approx(
+            [(1.01939 * 1.06273) ** ((g - G0) / 4), (1.09306 * 1.23784) ** ((g - G0) / 4)], abs=5e-4)
+    # a draw at a group's ends reaches them; the median is the central value
+    sc = load_scenario(sid)
+    assert sc.at_quantiles({"warming": 0.95}).driver("gwl_c", 2050) == pytest.approx(ends[2050][1])
+    assert sc.at_quantiles({"warming": 0.5}).hazard("extreme_heat", "frequency", 2050) == pytest.approx(
+        sc.hazard("extreme_heat", "frequency", 2050))

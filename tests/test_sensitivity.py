@@ -158,3 +158,69 @@ def test_threads_do_not_change_the_numbers(linear, mini_scenario_path):
     reg, sc = load_register(linear), load_scenario(mini_scenario_path)
     one, two = (sensitivity(reg, sc, trials=1_000, seed=5, horizons=[2050], workers=w) for w in (1, 2))
     assert [i.swings for i in one.inputs] == [i.swings for i in two.inputs]
+
+
+# --------------------------------------------------------------------------- epistemic and Sobol
+
+LOW, HIGH = 0.1, 0.7  # [events/yr] R9's unknown true rate, uniform
+
+
+@pytest.fixture
+def unknown_rate(tmp_path, mini_files):
+    """The mini register with R9, whose true rate is unknown (``rate_range``), uncontrolled."""
+    mini_files["risks.yaml"]["risks"].append({
+        "id": "R9", "title": "Lawsuit", "category": "policy_legal", "ifrs_s2_type": "transition",
+        "impact": "Claims.", "time_horizons": ["long"], "owner": "Legal",
+        "rating": {"likelihood": 2, "impact": 3},
+        "models": [{"type": "entity_event",
+                    "rate_range": {"low": LOW, "high": HIGH, "source": "assumption: test"},
+                    "severity": {"p5": P5, "p95": P95, "source": "assumption: test"}}],
+    })
+    return write_register(tmp_path / "unknown", mini_files)
+
+
+def test_epistemic_rate_swings_between_its_p5_and_p95(unknown_rate, mini_scenario_path):
+    reg = load_register(unknown_rate)
+    result = sensitivity(reg, load_scenario(mini_scenario_path), trials=TRIALS, seed=3, workers=1,
+                         horizons=[2050])
+    item = _item(result, "risks.yaml:R9:models[0].rate_range")
+    assert item.input.swing.startswith("p5-p95")
+    mean = next(r for r in reg.risks if r.id == "R9").models[0].severity.mean()
+    expected = mean * (HIGH - LOW) * 0.9  # uniform: p95 - p5 = 0.9 of the range
+    s = item.at(2050)
+    assert abs(s.eal_swing - expected) < 4 * s.eal_se, (s.eal_swing, expected, s.eal_se)
+
+
+def test_sobol_indices_of_a_product_match_their_closed_form(unknown_rate, mini_scenario_path):
+    """EAL = rate x mean severity: rate ~ U(LOW, HIGH) (epistemic) times a severity factor
+    F ~ U(0.8, 1.2) (the interval swung +-20%, varied uniformly between its ends). For a product
+    of independent X and Y: S_X = Var X (E Y)^2 / V, S_T,X = Var X E[Y^2] / V, V = Var(XY)."""
+    from climaterisk.analysis.inputs import World, levers
+    from climaterisk.analysis.sobol import sobol_indices
+
+    reg = load_register(unknown_rate)
+    sc = load_scenario(mini_scenario_path)
+    found, _ = levers(reg, sc)
+    chosen = [lv for lv in found if lv.input.name in ("risks.yaml:R9:models[0].rate_range",
+                                                      "risks.yaml:R9:models[0].severity")]
+    assert len(chosen) == 2
+    result = sobol_indices(World(reg, sc), chosen, 2050, samples=128, trials=4_000, seed=1, workers=2)
+    ex, vx = (LOW + HIGH) / 2, (HIGH - LOW) ** 2 / 12
+    ey, vy = 1.0, 0.4**2 / 12
+    v = (vx + ex**2) * (vy + ey**2) - (ex * ey) ** 2
+    closed = {"risks.yaml:R9:models[0].rate_range": (vx * ey**2 / v, vx * (vy + ey**2) / v),
+              "risks.yaml:R9:models[0].severity": (vy * ex**2 / v, vy * (vx + ex**2) / v)}
+    for index in result.indices:
+        s1, st = closed[index.input]
+        assert abs(index.s1 - s1) <= index.s1_conf + 0.05, (index, s1)
+        assert abs(index.st - st) <= index.st_conf + 0.05, (index, st)
+    assert result.evaluations == 128 * 4
+
+
+@pytest.mark.parametrize("samples", [100, 0, 3])
+def test_sobol_sample_size_must_be_a_power_of_two(linear, samples, tmp_path):
+    out = tmp_path / "s.json"
+    r = _cli("--register", str(linear), "--trials", "200", "--sobol", "3", "--sobol-samples", str(samples),
+             "--output", str(out))
+    assert r.exit_code == 2 and "power of two" in r.output and "Traceback" not in r.output
+    assert not out.exists()

@@ -12,15 +12,20 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from climaterisk.analysis.uncertainty import unknowns
+from climaterisk.model.compile import Portfolio, compile_portfolio
 from climaterisk.register import CarbonCost, Register
 from climaterisk.register.distributions import LogNormal, Uniform
 from climaterisk.register.schema import Provenance
+from climaterisk.scenarios import Scenario
 
-__all__ = ["DEFAULT_SWING", "Input", "apply_input", "swept_inputs", "swing_values"]
+__all__ = ["DEFAULT_SWING", "Input", "Lever", "World", "apply_input", "levers", "swept_inputs",
+           "swing_values"]
 
 DEFAULT_SWING = 0.2
 """Relative swing of point values and intervals when none is given [fraction]: +-20%."""
@@ -225,3 +230,87 @@ def swept_inputs(register: Register, swing: float = DEFAULT_SWING
                      how, low, high)
         swept.append((item, reg_low, reg_high))
     return swept, skipped
+
+
+# --------------------------------------------------------------------------- worlds and levers
+
+EPISTEMIC_LOW, EPISTEMIC_HIGH = 0.05, 0.95
+"""Quantiles an epistemic input is swung between in the one-at-a-time sweep: its p5 and p95."""
+
+
+@dataclass(frozen=True)
+class World:
+    """What one evaluation runs on: a register, a scenario, and the quantiles (0-1) the world
+    gives to what we don't know (epistemic register inputs by name, scenario groups as
+    ``scenario:<id>:<group>``); unknowns it does not name are at their central value."""
+
+    register: Register
+    scenario: Scenario
+    quantiles: Mapping[str, float] = dataclasses.field(default_factory=dict)
+
+    def compile(self, year: int) -> Portfolio:
+        """The world's compiled model in ``year``."""
+        groups = {k.rsplit(":", 1)[1]: v for k, v in self.quantiles.items() if k.startswith("scenario:")}
+        scenario = self.scenario.at_quantiles(groups) if groups else self.scenario
+        own = {k: v for k, v in self.quantiles.items() if not k.startswith("scenario:")}
+        return compile_portfolio(self.register, scenario, year, own)
+
+
+@dataclass(frozen=True)
+class Lever:
+    """One input as a function of ``u`` in [0, 1]: an epistemic unknown (``key``) at a quantile,
+    or a register input (``row``) moved linearly from its low (u = 0) to its high (u = 1) value."""
+
+    input: Input
+    row: Provenance | None = None
+    key: str | None = None
+
+    def at(self, world: World, u: float, full: bool = False) -> World | None:
+        """``world`` with this input at ``u``: for an unknown, quantile ``u`` of its distribution
+        (``full``) or of its p5-p95 band (the sweep's reading of u); None when the register input
+        reaches no model input."""
+        if self.key is not None:
+            q = min(max(u, 1e-9), 1 - 1e-9) if full else EPISTEMIC_LOW + u * (EPISTEMIC_HIGH - EPISTEMIC_LOW)
+            return dataclasses.replace(world, quantiles={**world.quantiles, self.key: q})
+        assert self.row is not None
+        low, high = self.input.low, self.input.high
+        if isinstance(low, tuple):
+            value: Any = tuple(a + u * (b - a) for a, b in zip(low, high, strict=True))  # type: ignore[arg-type]
+        else:
+            value = low + u * (high - low)  # type: ignore[operator]
+        changed = apply_input(world.register, self.row, value)
+        return None if changed is None else dataclasses.replace(world, register=changed)
+
+
+def levers(register: Register, scenario: Scenario, swing: float = DEFAULT_SWING
+           ) -> tuple[list[Lever], list[tuple[Provenance, str]]]:
+    """Every input of the loss model as a lever: register inputs swung by :func:`swing_values`,
+    except those declared epistemic, which (with the scenario's uncertainty groups) swing between
+    their p5 and p95; and the provenance rows not swept, with the reason."""
+    found = unknowns(register, scenario)
+    epistemic = {u.name for u in found}
+    out: list[Lever] = []
+    skipped: list[tuple[Provenance, str]] = []
+    for row in register.provenance:
+        name = f"{Path(row.file).name}:{row.entry}:{row.field}"
+        if name in epistemic:
+            continue  # swept as an unknown below
+        values = swing_values(row, swing)
+        if values is None:
+            skipped.append((row, "not a number"))
+            continue
+        how, low, high = values
+        item = Input(Path(row.file).name, row.entry, row.field, row.value, row.unit, row.source, how,
+                     low, high)
+        if apply_input(register, row, low) is None or apply_input(register, row, high) is None:
+            skipped.append((row, "not an input of the loss model"))
+            continue
+        out.append(Lever(item, row=row))
+    for u in found:
+        parts = u.name.split(":", 2)
+        file, entry, fld = parts if len(parts) == 3 else (
+            "scenario", scenario.id, u.name.removeprefix("scenario "))  # the carbon share's drivers
+        item = Input(file, entry, fld, u.distribution, u.unit, u.source,  # type: ignore[arg-type]
+                     f"p5-p95 of what we don't know ({u.kind})", EPISTEMIC_LOW, EPISTEMIC_HIGH)
+        out.append(Lever(item, key=u.name))
+    return out, skipped

@@ -55,8 +55,18 @@ from typing import Any
 import numpy as np
 
 from climaterisk.analysis.assess import build_manifest, check_scenario, default_horizons
-from climaterisk.analysis.inputs import DEFAULT_SWING, Input, apply_input, swept_inputs, swing_values
+from climaterisk.analysis.inputs import (
+    DEFAULT_SWING,
+    Input,
+    Lever,
+    World,
+    apply_input,
+    levers,
+    swept_inputs,
+    swing_values,
+)
 from climaterisk.analysis.options import AssessOptions, horizons_of
+from climaterisk.analysis.sobol import SOBOL_SAMPLES, SOBOL_TRIALS, SobolResult, check_samples, sobol_indices
 from climaterisk.errors import OptionError, Problem
 from climaterisk.model.compile import Portfolio, compile_portfolio
 from climaterisk.model.controls import Config, controls_config
@@ -130,6 +140,7 @@ class SensitivityResult:
     seconds: float  # [s] wall-clock time of the sweep
     runs: int  # simulations run (a year, one or two configurations)
     manifest: dict[str, Any] = field(default_factory=dict)
+    sobol: list[SobolResult] = field(default_factory=list)  # per year, when asked for
 
     def ranked(self, year: int, top: int | None = None) -> list[InputSensitivity]:
         """The inputs by decreasing absolute EAL swing in ``year`` (ties: by name); the first
@@ -152,6 +163,7 @@ class SensitivityResult:
                 for y in self.years],
             "skipped": [{"file": Path(p.file).name, "entry": p.entry, "field": p.field,
                          "reason": why} for p, why in self.skipped],
+            "sobol": [r.to_dict() for r in self.sobol],
             "manifest": self.manifest,
         }
 
@@ -209,6 +221,9 @@ def sensitivity(
     *,
     swing: float = DEFAULT_SWING,
     progress: Progress | None = None,
+    sobol: int = 0,
+    sobol_samples: int = SOBOL_SAMPLES,
+    sobol_trials: int = SOBOL_TRIALS,
     **changes: object,
 ) -> SensitivityResult:
     """Swing every numeric register input one at a time (see the module doc) and record the
@@ -217,7 +232,10 @@ def sensitivity(
     ``options`` (or its fields by name: ``trials``, ``seed``, ``horizons``, ``chunk_trials``,
     ``workers``) as for :func:`~climaterisk.analysis.assess.assess`; ``trials`` defaults to
     :data:`SENSITIVITY_TRIALS`. ``swing`` [fraction, 0 < swing < 1] is the relative swing of
-    point values and intervals. Monte Carlo on the local engine only.
+    point values and intervals. Monte Carlo on the local engine only. With ``sobol`` > 1, also
+    the first-order and total Sobol indices of the ``sobol`` inputs with the largest |EAL swing|
+    in each year (:func:`~climaterisk.analysis.sobol.sobol_indices`, ``sobol_samples`` a power of
+    two, ``sobol_trials`` years per design point).
 
     Raises :class:`~climaterisk.errors.OptionError` for invalid options and
     :class:`~climaterisk.errors.ScenarioError` for years or drivers the scenario lacks.
@@ -231,6 +249,12 @@ def sensitivity(
         problems.append(Problem("", "", "method", requested.method, "mc (the sweep is paired Monte Carlo)"))
     if requested.engine != "local":
         problems.append(Problem("", "", "engine", requested.engine, "local"))
+    if sobol:
+        problems += check_samples(sobol_samples)
+        if isinstance(sobol, bool) or not isinstance(sobol, int) or sobol < 2:
+            problems.append(Problem("", "", "sobol", sobol, "a number of inputs >= 2 (e.g. 10), or 0"))
+        if isinstance(sobol_trials, bool) or not isinstance(sobol_trials, int) or sobol_trials < 2:
+            problems.append(Problem("", "", "sobol-trials", sobol_trials, "a number of trials >= 2"))
     if problems:
         raise OptionError(problems)
     if requested.trials is None:
@@ -242,7 +266,8 @@ def sensitivity(
     check_scenario(register, scenario, years)
     threads = opts.workers if opts.workers > 0 else (os.cpu_count() or 1)
     trials, seed, chunk = int(opts.trials), int(opts.seed), int(opts.chunk_trials)
-    swept, skipped = swept_inputs(register, float(swing))
+    swept, skipped = levers(register, scenario, float(swing))
+    base_world = World(register, scenario)
 
     def run(portfolio: Portfolio, configs: list[Config], workers: int) -> list[np.ndarray]:
         out = simulate(portfolio, configs, trials, seed, chunk, totals_only={c.name for c in configs},
@@ -253,14 +278,15 @@ def sensitivity(
     lock = threading.Lock()
     counts = {"done": 0, "runs": 0}
 
-    def one(year: int, portfolio: Portfolio, config: Config, base: np.ndarray,
-            item: Input, reg_low: Register, reg_high: Register) -> Swing:
+    def one(year: int, portfolio: Portfolio, config: Config, base: np.ndarray, lever: Lever) -> Swing:
         """One input in one year: its low and high run (one thread each, inputs in parallel)."""
-        controls_only = item.file == "controls.yaml"  # the compiled portfolio is reused
+        controls_only = lever.input.file == "controls.yaml"  # the compiled portfolio is reused
         cases = []
-        for name, reg in (("low", reg_low), ("high", reg_high)):
-            p = portfolio if controls_only else compile_portfolio(reg, scenario, year)
-            cases.append((p, controls_config(reg, p, name=name)))
+        for name, u in (("low", 0.0), ("high", 1.0)):
+            world = lever.at(base_world, u)
+            assert world is not None  # levers() keeps only inputs of the model
+            p = portfolio if controls_only else world.compile(year)
+            cases.append((p, controls_config(world.register, p, name=name)))
         n = 0
         if all(_same(p, portfolio) and _same(dataclasses.replace(c, name=config.name), config)
                for p, c in cases):
@@ -278,7 +304,7 @@ def sensitivity(
                 progress(counts["done"], total_runs)
         return out
 
-    results = [InputSensitivity(item) for item, _, _ in swept]
+    results = [InputSensitivity(lever.input) for lever in swept]
     base_values = {}
     for year in years:
         portfolio = compile_portfolio(register, scenario, year)
@@ -287,7 +313,7 @@ def sensitivity(
         counts["runs"] += 1
         counts["done"] += 1
         base_values[year] = (float(base.mean()), var(base, 0.99))
-        tasks = [(year, portfolio, config, base, *case) for case in swept]
+        tasks = [(year, portfolio, config, base, lever) for lever in swept]
         if threads > 1:
             with ThreadPoolExecutor(max_workers=threads) as pool:
                 swings = list(pool.map(lambda t: one(*t), tasks))
@@ -296,8 +322,16 @@ def sensitivity(
         for result, swing_ in zip(results, swings, strict=True):
             result.swings.append(swing_)
     runs = counts["runs"]
+    by_name = {lever.input.name: lever for lever in swept}
+    indices = []
+    for year in years if sobol else []:
+        top = [r.input.name for r in sorted(results, key=lambda r: (-abs(r.at(year).eal_swing), r.input.name))
+               if r.at(year).eal_swing != 0][:sobol]
+        if len(top) >= 2:
+            indices.append(sobol_indices(base_world, [by_name[n] for n in top], year, samples=sobol_samples,
+                                         trials=sobol_trials, seed=seed, workers=threads))
     manifest = build_manifest(register, scenario, opts)
     manifest.pop("not_computed", None)
     manifest["swing"] = swing
     return SensitivityResult(register, scenario, trials, seed, float(swing), years, base_values, results,
-                             skipped, time.perf_counter() - started, runs, manifest)
+                             skipped, time.perf_counter() - started, runs, manifest, indices)

@@ -16,7 +16,7 @@ The recurring cost components (cooling, carbon, annual costs) are compiled in
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -44,6 +44,7 @@ from climaterisk.register import (
     Risk,
     SiteEvent,
 )
+from climaterisk.register.uncertainty import epistemic_key
 from climaterisk.scenarios import Scenario
 
 
@@ -192,8 +193,13 @@ class _LinkTable:
         )
 
 
-def compile_portfolio(register: Register, scenario: Scenario, year: int) -> Portfolio:
+def compile_portfolio(register: Register, scenario: Scenario, year: int,
+                      quantiles: Mapping[str, float] | None = None) -> Portfolio:
     """Inherent parameters of every link in ``year`` under ``scenario``.
+
+    ``quantiles`` (epistemic input name -> quantile 0-1, see :mod:`climaterisk.register.uncertainty`)
+    sets the register's unknown values in the world compiled; those it does not name are held
+    at their mean.
 
     Entities are taken in id order so that results do not depend on the order of entries in
     the register files.
@@ -203,7 +209,8 @@ def compile_portfolio(register: Register, scenario: Scenario, year: int) -> Port
     scenario.check_year(base)
     risks = _ordered(register.risks) + _ordered(register.opportunities)
     sites = sorted(register.sites, key=lambda s: s.id)
-    ctx = CompileContext(register, scenario, year, base, sites, {s.id: i for i, s in enumerate(sites)})
+    ctx = CompileContext(register, scenario, year, base, sites, {s.id: i for i, s in enumerate(sites)},
+                         dict(quantiles or {}))
     links = _LinkTable()
     costs: list[CostComponent] = []
     for r_index, risk in enumerate(risks):
@@ -290,10 +297,19 @@ def _add_entity_event_link(
     links.add(
         f"{risk.id}|-|entity_event",
         risk=r_index, site=-1, hazard=None, kind="entity_event",
-        local_rate=model.rate * ratio,
+        local_rate=_entity_rate(ctx, risk, model) * ratio,
         a_scale=1.0, mu_a=model.severity.mu, s_a=model.severity.sigma, a_cap=np.inf,
         b_scale=0.0, mu_b=0.0, s_b=0.0, has_down=0.0, sev_mult=1.0,
     )
+
+
+def _entity_rate(ctx: CompileContext, risk: Risk, model: EntityEvent) -> float:
+    """A company-level event's baseline rate [events/yr]: the known ``rate``, or for a
+    ``rate_range`` the quantile the world gives it (its mean when none)."""
+    if model.rate_range is None:
+        return model.rate
+    q = ctx.quantiles.get(epistemic_key(risk, model) or "")
+    return model.rate_range.mean() if q is None else model.rate_range.ppf(q)
 
 
 def _common_groups(ctx: CompileContext, link_of: dict[tuple[str, int], list[int]]) -> tuple[CommonGroup, ...]:

@@ -10,7 +10,8 @@ model needs; :func:`climaterisk.model.compile.compile_portfolio` builds it and c
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from statistics import NormalDist
 
 import numpy as np
@@ -26,6 +27,7 @@ from climaterisk.register import (
     Site,
 )
 from climaterisk.register.distributions import LogNormal, Uniform
+from climaterisk.register.uncertainty import epistemic_key
 from climaterisk.scenarios import Scenario
 
 HOURS_PER_YEAR = 8760.0
@@ -42,6 +44,20 @@ class CompileContext:
     base: int
     sites: list[Site]
     site_index: dict[str, int]  # site id -> index into sites
+    quantiles: Mapping[str, float] = field(default_factory=dict)  # epistemic input name -> 0-1
+
+
+def held(ctx: CompileContext, risk: Risk, model: object, dist: LogNormal | Uniform) -> LogNormal | Uniform:
+    """The distribution a model's drawn value takes in the compiled world: ``dist`` itself for an
+    aleatory value (drawn every simulated year); for an epistemic one, a fixed value for every
+    year: the quantile the world gives it (``ctx.quantiles`` by the input's name), or its mean
+    when the world gives none (the default run: the mean keeps the EAL unbiased)."""
+    key = epistemic_key(risk, model)  # type: ignore[arg-type]
+    if key is None:
+        return dist
+    q = ctx.quantiles.get(key)
+    value = dist.mean() if q is None else dist.ppf(q)
+    return Uniform(value, value)
 
 
 @dataclass(frozen=True)
@@ -120,7 +136,8 @@ def cooling_energy_cost(
             scale.append(it_mw * extra_hours_above(site, warming) * price)
     return CostComponent(
         r_index, "cooling_energy", cost_key(risk.id, r_index, "cooling_energy", earlier),
-        model.sensitivity if model.mechanical_cooling is None else model.mechanical_cooling,
+        held(ctx, risk, model,
+             model.sensitivity if model.mechanical_cooling is None else model.mechanical_cooling),
         np.array([ctx.site_index[s] for s in ids], dtype=np.int64), np.array(scale, dtype=float),
     )
 
@@ -140,7 +157,8 @@ def cooling_water_cost(
         water_m3 = (site.wue or 0.0) * site.electricity_mwh / (site.pue or 1.0)  # L/kWh x MWh = m³
         scale.append(water_m3 * ctx.register.water_price_at(site) * site.water_stress * max(warming, 0.0))
     return CostComponent(
-        r_index, "cooling_water", cost_key(risk.id, r_index, "cooling_water", earlier), model.sensitivity,
+        r_index, "cooling_water", cost_key(risk.id, r_index, "cooling_water", earlier),
+        held(ctx, risk, model, model.sensitivity),
         np.array([ctx.site_index[s] for s in ids], dtype=np.int64), np.array(scale, dtype=float),
     )
 
@@ -151,8 +169,9 @@ def carbon_cost(
     """Company-level carbon cost: emissions [t CO2e] x carbon price [USD/t] x exchange rate
     [currency per USD], times the drawn exposed share [fraction]. Emissions are the named metrics
     (frozen) or, with ``projected``, the ghg.yaml pathway's in the compiled year under the scenario
-    (:mod:`climaterisk.model.emissions`); the share is the model's interval or, with
-    ``share_drivers``, uniform between the two scenario drivers in that year (one draw a trial)."""
+    (:mod:`climaterisk.model.emissions`); the share is the model's range or, with
+    ``share_drivers``, uniform between the two scenario drivers in that year: drawn every trial,
+    or with ``uncertainty: epistemic`` one value for every year (:func:`held`)."""
     price = ctx.scenario.driver("carbon_price_usd_t", ctx.year) * (ctx.register.fx_usd or 0.0)
     emissions = model.emissions_t
     if model.projected is not None and ctx.register.ghg is not None:
@@ -163,7 +182,7 @@ def carbon_cost(
         share = Uniform(low, high)
     return CostComponent(
         r_index, "carbon_cost", cost_key(risk.id, r_index, "carbon_cost", earlier),
-        share, np.array([-1], dtype=np.int64), np.array([emissions * price]),
+        held(ctx, risk, model, share), np.array([-1], dtype=np.int64), np.array([emissions * price]),
     )
 
 
@@ -174,6 +193,7 @@ def annual_cost(
     baseline year [-] (1 without a driver)."""
     ratio = ctx.scenario.driver_ratio(model.driver, ctx.year, ctx.base) if model.driver else 1.0
     return CostComponent(
-        r_index, "annual_cost", cost_key(risk.id, r_index, "annual_cost", earlier), model.cost,
+        r_index, "annual_cost", cost_key(risk.id, r_index, "annual_cost", earlier),
+        held(ctx, risk, model, model.cost),
         np.array([-1], dtype=np.int64), np.array([ratio]),
     )

@@ -162,8 +162,14 @@ def component_masses(dist: LogNormal | Uniform, scale: float, h: float, n: int) 
         return lognormal_masses(dist.mu, dist.sigma, scale, math.inf, h, n)
     out = np.zeros(n)
     lo, hi = dist.low * scale, dist.high * scale
-    if hi <= lo:
-        out[min(round(lo / h), n - 1)] = 1.0
+    if hi <= lo:  # a fixed value (an epistemic value held in a world): its mass shared between
+        # the two grid points around it, so the mean is kept
+        pos = min(lo / h, n - 1.0)
+        k = min(int(pos), n - 2) if n > 1 else 0
+        frac = pos - k
+        out[k] += 1.0 - frac
+        if n > 1:
+            out[k + 1] += frac
         return out
     edges = np.clip((np.arange(n) + 0.5) * h, lo, hi)
     cdf = (edges - lo) / (hi - lo)

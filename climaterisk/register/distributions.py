@@ -83,6 +83,10 @@ class Uniform:
     def mean(self) -> float:
         return 0.5 * (self.low + self.high)
 
+    def ppf(self, q: float) -> float:
+        """The ``q`` quantile, ``0 <= q <= 1``."""
+        return self.low + q * (self.high - self.low)
+
     def draw(self, n: int, rng: np.random.Generator) -> np.ndarray:
         out = rng.random(n)
         out *= self.high - self.low

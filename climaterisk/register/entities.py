@@ -83,9 +83,10 @@ class SiteEvent:
 class EntityEvent:
     """Company-level events with a money severity."""
 
-    rate: float  # [events/yr]
+    rate: float  # [events/yr]; the mean of ``rate_range`` when that is given
     severity: LogNormal  # [currency] per event
     rate_driver: str | None = None
+    rate_range: Uniform | None = None  # [events/yr] the unknown true rate (epistemic)
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ class CoolingEnergy:
 
     sensitivity: LogNormal | None  # [fraction of site electricity per °C]
     mechanical_cooling: LogNormal | None = None  # [fraction of IT load] during hours above set point
+    epistemic: bool = False  # one unknown value for every year (True) or drawn every year
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,7 @@ class CoolingWater:
     """Extra cooling water: WUE x IT energy [m³] x sensitivity x local warming x water tariff x stress."""
 
     sensitivity: LogNormal  # [fraction of site water use per °C]
+    epistemic: bool = False  # one unknown value for every year (True) or drawn every year
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,7 @@ class CarbonCost:
     exposed_share: Uniform  # [fraction 0-1]; unused when `share_drivers` gives the bounds
     projected: str | None = None  # location | market | avoided: ghg.yaml pathway in the horizon year
     share_drivers: tuple[str, str] | None = None  # scenario drivers of the share's low and high bounds
+    epistemic: bool = False  # one unknown share for every year (True) or drawn every year
 
 
 @dataclass(frozen=True)
@@ -132,6 +136,7 @@ class AnnualCost:
 
     cost: LogNormal  # [currency/yr]
     driver: str | None = None
+    epistemic: bool = False  # one unknown cost level for every year (True) or drawn every year
 
 
 Model = SiteEvent | EntityEvent | OutageEpisode | CoolingEnergy | CoolingWater | CarbonCost | AnnualCost

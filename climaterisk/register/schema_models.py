@@ -22,6 +22,13 @@ from climaterisk.register.fields import (
 )
 from climaterisk.register.schema_base import fraction
 
+UNCERTAINTY = F(
+    "uncertainty", Enum(("aleatory", "epistemic")), False,
+    "what the drawn value's spread is: `aleatory` (the default) if the value varies from year to "
+    "year (drawn afresh every simulated year), `epistemic` if it is one unknown value that holds in "
+    "every year of a world (held at its mean by default, drawn once per world by `assess "
+    "--uncertainty`)")
+
 MODEL = Tagged({
     "site_event": Obj([
         F("hazard", Id(), doc="hazard key of the sites' `hazards` and regions' `common_events`"),
@@ -29,7 +36,12 @@ MODEL = Tagged({
         F("downtime_days", Interval("days", "full-outage-equivalent downtime per event"), False),
     ], doc="Acute hazard events at the risk's sites (Poisson counts, lognormal severity)."),
     "entity_event": Obj([
-        F("rate", Quantity(unit="events/yr", lo=0.0), doc="baseline annual rate"),
+        F("rate", Quantity(unit="events/yr", lo=0.0), False,
+          "baseline annual rate; give this or `rate_range`"),
+        F("rate_range", Uniform("events/yr", "the true baseline rate is not known: uniform between "
+                                "low and high, one value for every year of a world (epistemic); "
+                                "held at the mean by default", hi=None), False,
+          "give this or `rate`"),
         F("severity", Interval("currency", "loss per event")),
         F("rate_driver", Id(), False, "scenario driver scaling the rate (value / baseline value)"),
     ], doc="Company-level events (a failed investment, a reputational event)."),
@@ -51,11 +63,13 @@ MODEL = Tagged({
                                          "extra power of mechanical cooling over the economiser"), False,
           "the hours rule: extra electricity per hour above the economiser set point, as a share of the "
           "site's average IT load; every site of the risk needs `free_cooling` and `pue`"),
+        UNCERTAINTY,
     ], doc="Chronic heat: extra cooling electricity cost at the risk's sites, priced at each site's "
            "region tariff (`parameters.electricity_price_by_region`, else `electricity_price`)."),
     "cooling_water": Obj([
         F("sensitivity", Interval("fraction of site water use per °C",
                                   "extra cooling water per °C of local warming")),
+        UNCERTAINTY,
     ], doc="Chronic heat: extra cooling water at the risk's sites (WUE x IT energy), priced at the "
            "region's water tariff times the site's water-stress factor; every site needs `wue` and `pue`."),
     "carbon_cost": Obj([
@@ -70,10 +84,12 @@ MODEL = Tagged({
             F("low", Id(), doc="scenario driver of the lower bound [fraction 0-1]"),
             F("high", Id(), doc="scenario driver of the upper bound [fraction 0-1]"),
         ]), False,
-          "exposed share uniform between two scenario drivers in the horizon year (one draw a trial)"),
+          "exposed share uniform between two scenario drivers in the horizon year"),
+        UNCERTAINTY,
     ], doc="Carbon-price exposure: emissions x share x scenario carbon price x fx."),
     "annual_cost": Obj([
         F("cost", Interval("currency/yr", "recurring cost")),
         F("driver", Id(), False, "scenario driver scaling the cost (value / baseline value)"),
+        UNCERTAINTY,
     ], doc="A recurring cost (or benefit) scaled by a scenario driver."),
 })

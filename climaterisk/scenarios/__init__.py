@@ -12,9 +12,10 @@ risks, controls or sites.
 from climaterisk.scenarios.loading import (
     Scenario,
     Series,
+    SeriesRange,
     available_scenarios,
     load_scenario,
     read_scenario,
 )
 
-__all__ = ["Scenario", "Series", "available_scenarios", "load_scenario", "read_scenario"]
+__all__ = ["Scenario", "Series", "SeriesRange", "available_scenarios", "load_scenario", "read_scenario"]

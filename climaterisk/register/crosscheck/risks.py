@@ -78,6 +78,11 @@ def _check_model(
         ))
     if kind in ("cooling_energy", "cooling_water"):
         _check_cooling_model(model, fld, item, file, reg, problems)
+    if kind == "entity_event" and ("rate" in model) == ("rate_range" in model):
+        problems.append(Problem(
+            file, rid, f"{fld}.rate", None,
+            "either `rate` (a known rate) or `rate_range` (low and high of an unknown true rate), "
+            "one of them"))
     if kind == "carbon_cost":
         if "fx_usd" not in params:
             problems.append(Problem(
