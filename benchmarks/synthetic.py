@@ -12,9 +12,13 @@ events per year on 400 links, the issue's reference workload), common shocks inc
 
     events/yr = sum over links of F_h * (local rate + sum over the region's shocks of R_g * p_g)
 
+With ``--layout rows`` the same links and events are laid out as *many rows*
+(:func:`build_rows`): one risk per site-hazard link, each with one control limited to its site.
+
 Usage::
 
     python benchmarks/synthetic.py --sites 40 --risks 10 --out /tmp/crbench/40x10
+    python benchmarks/synthetic.py --sites 40 --risks 10 --layout rows --out /tmp/crbench/rows40x10
 
 writes ``DIR/register/`` (a register folder), ``DIR/scenario.yaml`` and ``DIR/summary.json``
 (links, expected events per year, controls).
@@ -186,9 +190,39 @@ def build(sites: int, risks: int, seed: int = 0, rate: float = 0.34) -> tuple[di
     return files, scenario, summary
 
 
-def write(out: Path, sites: int, risks: int, seed: int = 0, rate: float = 0.34) -> dict:
-    """Write ``out/register/``, ``out/scenario.yaml`` and ``out/summary.json``; return the summary."""
+def build_rows(sites: int, risks: int, seed: int = 0, rate: float = 0.34) -> tuple[dict, dict, dict]:
+    """The *many-rows* layout of the same links and events as :func:`build`: one risk per
+    site-hazard link (``sites`` x ``risks`` risks, each on one site) and one control per link,
+    limited to that link's site, with the effects of one of the pool controls (its risk's first
+    control, else pool control ``(site + hazard) % risks``). Same sites, hazards, rates, regional
+    shocks and scenario, so the same expected events per year (issue 19)."""
     files, scenario, summary = build(sites, risks, seed, rate)
+    pool = {c["id"]: c for c in files["controls.yaml"]["controls"]}
+    pool_ids = sorted(pool)
+    site_ids = [s["id"] for s in files["sites.yaml"]["sites"]]
+    risk_list, controls = [], []
+    for i, sid in enumerate(site_ids):
+        for k, base in enumerate(files["risks.yaml"]["risks"]):
+            source = pool[base["controls"][0]] if base["controls"] else pool[pool_ids[(i + k) % risks]]
+            cid = f"C{k + 1:03d}-{sid}"
+            controls.append({**source, "id": cid, "title": f"{source['title']} at {sid}",
+                             "sites": {"ids": [sid]}})
+            risk_list.append({**base, "id": f"R{k + 1:03d}-{sid}", "title": f"{base['title']} at {sid}",
+                              "sites": [sid], "controls": [cid]})
+    files["risks.yaml"] = {"risks": risk_list}
+    files["controls.yaml"] = {"controls": controls}
+    files["register.yaml"] = {**files["register.yaml"], "id": f"synthetic-rows-{sites}x{risks}",
+                              "organisation": f"Synthetic Co ({sites} sites, {len(risk_list)} risk lines)"}
+    summary = {**summary, "layout": "rows", "risks": len(risk_list), "controls": len(controls),
+               "links_with_controls": len(risk_list)}
+    return files, scenario, summary
+
+
+def write(out: Path, sites: int, risks: int, seed: int = 0, rate: float = 0.34, layout: str = "grid") -> dict:
+    """Write ``out/register/``, ``out/scenario.yaml`` and ``out/summary.json``; return the summary.
+    ``layout``: ``grid`` (:func:`build`, M risks at every site) or ``rows`` (:func:`build_rows`,
+    one risk and one site-scoped control per link)."""
+    files, scenario, summary = (build_rows if layout == "rows" else build)(sites, risks, seed, rate)
     folder = out / "register"
     folder.mkdir(parents=True, exist_ok=True)
     for name, data in files.items():
@@ -209,8 +243,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the generator (default 0)")
     parser.add_argument("--rate", type=float, default=0.34,
                         help="expected events per link per year in 2050 (default 0.34)")
+    parser.add_argument("--layout", choices=("grid", "rows"), default="grid",
+                        help="grid: M risks at every site (default); rows: one risk and one "
+                             "site-scoped control per site-hazard link (the many-rows layout)")
     args = parser.parse_args(argv)
-    summary = write(args.out, args.sites, args.risks, args.seed, args.rate)
+    summary = write(args.out, args.sites, args.risks, args.seed, args.rate, args.layout)
     print(json.dumps(summary, indent=2))
 
 

@@ -20,9 +20,18 @@ class Problem:
     expected: str
 
     def __str__(self) -> str:
-        where = ": ".join(part for part in (self.file, self.entry, self.field) if part)
+        where = ": ".join(_printable(part) for part in (self.file, self.entry, self.field) if part)
         shown = _show(self.value)
         return f"{where}: got {shown}; expected {self.expected}"
+
+
+def _printable(text: str) -> str:
+    """``text`` with control, bidi and other unprintable characters as escapes (``\\x1b``), so
+    that an entry id or key from a hostile file cannot act on the terminal the message goes to."""
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 def _show(value: object) -> str:

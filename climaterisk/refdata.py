@@ -1,4 +1,5 @@
-"""Reference tables shipped as package data (ISO 22301 clauses), with their sources."""
+"""Reference tables shipped as package data (ISO 22301 clauses, emission factors, the IFRS S2 / HKEX
+Part D disclosure index), with their sources."""
 
 from __future__ import annotations
 
@@ -54,3 +55,17 @@ def emission_factor_library() -> dict[str, dict]:
             f["value"] = float(f["value"])
             out[f["id"]] = f
     return out
+
+
+@cache
+def disclosure_index() -> dict:
+    """The disclosure index (``data/disclosure_index.yaml``): ``{standard, items: [{id, framework,
+    paragraph, pillar, where, how, check, element, mirrors?, phasing?}]}``; ``element`` is a short
+    description in the tool's own words, ``check`` names the rule that gives the item its status."""
+    text = resources.files("climaterisk").joinpath("data/disclosure_index.yaml").read_text("utf-8")
+    return yaml.safe_load(text)
+
+
+def disclosure_item_ids() -> tuple[str, ...]:
+    """The ids of the disclosure-index items, e.g. ``("s2-6a", ..., "hkex-targets")``."""
+    return tuple(str(i["id"]) for i in disclosure_index()["items"])

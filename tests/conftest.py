@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.postgres_server import postgres_server, postgres_url  # noqa: F401 (fixtures for every module)
+
 FLAT = {2020: 1.0, 2060: 1.0}
 
 

@@ -5,7 +5,8 @@
   run with import-linter on this checkout, and once on a copy with a violation planted, to show
   that a violation fails.
 - Third-party packages that belong to one module: typer in ``cli``, networkx in the graph module,
-  tabulate in the terminal renderer, matplotlib in the figures, dask in the Dask engine.
+  tabulate in the terminal renderer, matplotlib in the figures, dask in the Dask engine,
+  psycopg in the history store.
 - Every layer says in its docstring what it owns and what it may import.
 - Importing the package, or the Excel code, loads no simulator, networkx, pandas or matplotlib.
 """
@@ -33,6 +34,7 @@ OWNERS = {
     "matplotlib": ("climaterisk.outputs.figures",),
     "dask": ("climaterisk.model.dask_engine",),
     "distributed": ("climaterisk.model.dask_engine",),
+    "psycopg": ("climaterisk.history.store",),
 }
 
 pytest.importorskip("importlinter", reason="import-linter is in the test extra: pip install '.[test]'")

@@ -14,6 +14,7 @@ from this table; after changing a case or a message, regenerate it from the repo
 from __future__ import annotations
 
 import copy
+import json
 import os
 import re
 import tempfile
@@ -21,12 +22,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from climaterisk import io
 from climaterisk.cli import app
+from climaterisk.outputs.spreadsheet import reader as xlsx_reader
 from tests.conftest import register_files, scenario_dict, write_register, write_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -180,6 +183,65 @@ NESTED = "risks: " + "[" * 5000 + "]" * 5000 + "\n"
 ID_RULE = "expected an id: letters, digits"
 
 
+# --------------------------------------------------------------------------- hostile text and workbooks
+
+IMPORT = ("import-xlsx", "book.xlsx", "--out", "imported")
+
+
+def workbook(*changes: Callable[[Any], None]) -> Setup:
+    """Write ``book.xlsx``: the register ``reg`` exported to Excel, with ``changes`` applied to the
+    openpyxl workbook."""
+    def make(reg: Path) -> None:
+        import io as stdio
+
+        import openpyxl
+
+        from climaterisk.outputs import spreadsheet
+
+        book = openpyxl.load_workbook(stdio.BytesIO(spreadsheet.export_xlsx(reg)))
+        for change in changes:
+            change(book)
+        book.save("book.xlsx")
+    return after(make)
+
+
+def cell(sheet: str, header: str, value: object, row: int = 2) -> Callable[[Any], None]:
+    """Set the cell of column ``header`` in ``row`` of ``sheet``."""
+    def change(book: Any) -> None:
+        ws = book[sheet]
+        heads = [c.value for c in ws[1]]
+        ws.cell(row=row, column=heads.index(header) + 1).value = value
+    return change
+
+
+def text_sheet(name: str, text: str) -> Callable[[Any], None]:
+    """Add sheet ``name`` holding YAML ``text``, a line a row under a header row."""
+    def change(book: Any) -> None:
+        ws = book.create_sheet(name)
+        for line in [name, *text.splitlines()]:
+            ws.append([line])
+    return change
+
+
+def xml_entities(reg: Path) -> None:
+    """``book.xlsx`` whose first sheet's XML declares entities (the start of a billion laughs)."""
+    import io as stdio
+    import zipfile
+
+    from climaterisk.outputs import spreadsheet
+
+    src = zipfile.ZipFile(stdio.BytesIO(spreadsheet.export_xlsx(reg)))
+    with zipfile.ZipFile("book.xlsx", "w") as out:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode("utf-8")
+                data = ('<?xml version="1.0"?>\n<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa">'
+                        '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>\n'
+                        + text[text.index("<worksheet"):]).encode("utf-8")
+            out.writestr(info, data)
+
+
 @dataclass(frozen=True)
 class Case:
     """One bad input: how to make it, the command, and the fragments of each expected line."""
@@ -193,6 +255,64 @@ class Case:
     seconds: float | None = None  # must be refused within this time
     marks: tuple = ()
 
+
+
+# --------------------------------------------------------------------------- history store cases
+
+
+def other_app_db(name: str) -> None:
+    """Another application's SQLite database."""
+    import sqlite3
+
+    con = sqlite3.connect(name)
+    con.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
+    con.execute("INSERT INTO customers (name) VALUES ('ACME')")
+    con.commit()
+    con.close()
+
+
+def _store_with(reg: Path, quarter: str, store: str = "h.sqlite") -> None:
+    """A snapshot of ``reg`` (tiny results) in ``store``, kept as one file (rollback journal, as
+    an archived copy is), so that reading it leaves no -wal/-shm file behind."""
+    import sqlite3
+
+    from climaterisk import load_register
+    from climaterisk.history.store import Store
+
+    class NoFile:
+        id, path = "test", None
+
+    results = {"horizons": [], "manifest": {"trials": 1000, "seed": 1}}
+    with Store(store) as db:
+        db.add(quarter, load_register(reg), NoFile(), results)  # type: ignore[arg-type]
+    con = sqlite3.connect(store)
+    con.execute("PRAGMA journal_mode=DELETE")
+    con.close()
+
+
+def edited_store(reg: Path, results: str = '{"horizons": []}',
+                 manifest: str = '{"trials": 1, "seed": 1}') -> None:
+    """A store with a good 2026Q2 snapshot and a 2026Q3 row inserted by hand."""
+    import sqlite3
+
+    _store_with(reg, "2026Q2")
+    con = sqlite3.connect("h.sqlite")
+    con.execute("INSERT INTO snapshots (quarter, revision, created_utc, register_id, register_sha256, "
+                "register_files, scenario_id, results, manifest, register_path) VALUES "
+                "('2026Q3', 1, '2026-10-01T00:00:00+00:00', 'mini', 'x', '{}', 'test', ?, ?, ?)",
+                (results, manifest, str(reg.resolve())))
+    con.commit()
+    con.execute("PRAGMA journal_mode=DELETE")
+    con.close()
+
+
+def two_folders_one_id(reg: Path) -> None:
+    """2026Q3 taken of ``reg``, 2026Q4 of a copy of it (same register id) in another folder."""
+    import shutil
+
+    shutil.copytree(reg, "copy")
+    _store_with(reg, "2026Q3")
+    _store_with(Path("copy"), "2026Q4")
 
 C = Case
 R, S, K, M, G = "risks.yaml", "sites.yaml", "controls.yaml", "register.yaml", "metrics.yaml"
@@ -614,6 +734,126 @@ CASES: list[Case] = [
                        'source: "assumption: test"}\n'), VALIDATE,
       (("reg/plan.yaml", ": milestone 2019: year", "got 2019",
         "a year not before the plan's base year 2023"),)),
+    # ---- the history store
+    C("store-of-another-application", "`--store` naming another application's SQLite database",
+      after(lambda reg: other_app_db("crm.sqlite")),
+      ("snapshot", "--quarter", "2026Q3", "--register", "reg", "--scenario", "scenario.yaml",
+       "--trials", "1000", "--store", "crm.sqlite"),
+      (("crm.sqlite", "application_id", "got 'tables customers'",
+        "belongs to another application and was left untouched"),)),
+    C("store-not-a-database", "`--store` naming a file that is not a database",
+      after(lambda reg: Path("notes.sqlite").write_text("minutes of the meeting\n" * 200)),
+      ("history", "--store", "notes.sqlite"),
+      (("notes.sqlite", "file is not a database", "expected a climaterisk history store"),)),
+    C("store-row-trials-text", "a snapshot row edited by hand: `trials: \"two\"` in its manifest",
+      after(lambda reg: edited_store(reg, manifest='{"trials": "two", "seed": 1}')),
+      ("review", "--quarter", "2026Q3", "--register", "reg", "--store", "h.sqlite"),
+      (("h.sqlite", "snapshot 2 (mini, 2026Q3 revision 1)", "manifest.trials", "got 'two'",
+        "expected an integer"),)),
+    C("store-row-invalid-json", "a snapshot row edited by hand: its results are not JSON",
+      after(lambda reg: edited_store(reg, results='{"horizons": [')),
+      ("history", "--store", "h.sqlite"),
+      (("h.sqlite", "snapshot 2 (mini, 2026Q3 revision 1)", "results", "got '{\"horizons\": ['",
+        "expected JSON text"),)),
+    C("store-row-missing-key", "a snapshot row edited by hand: a horizon without its total",
+      after(lambda reg: edited_store(reg, results='{"horizons": [{"year": 2050, "by_risk": []}]}')),
+      ("history", "--store", "h.sqlite"),
+      (("h.sqlite", "2026Q3 revision 1", "results.horizons.0.total", "got None", "expected an object"),)),
+    C("quarter-full-width-digits", "a quarter written with full-width digits (`\uff12\uff10\uff12\uff16Q2`)",
+      NOTHING,
+      ("snapshot", "--quarter", "\uff12\uff10\uff12\uff16Q2", "--register", "reg", "--scenario",
+       "scenario.yaml", "--store", "h.sqlite"),
+      (("--quarter", "got '\uff12\uff10\uff12\uff16Q2'", "a quarter such as 2026Q3 (ASCII digits"),)),
+    C("quarter-trailing-newline", "a quarter with a trailing newline",
+      NOTHING,
+      ("snapshot", "--quarter", "2026Q2\n", "--register", "reg", "--scenario", "scenario.yaml",
+       "--store", "h.sqlite"),
+      (("--quarter", "got '2026Q2\\n'", "nothing after"),)),
+    C("review-across-registers", "reviewing a quarter whose snapshot was taken of another register "
+      "folder with the same register id",
+      after(two_folders_one_id),
+      ("review", "--quarter", "2026Q4", "--register", "reg", "--store", "h.sqlite"),
+      (("h.sqlite", ": mini: --quarter", "got '2026Q4'", "was taken from another register with the same id",
+        "--across-registers"),)),
+    # ---- hostile text: one policy for every register and scenario string (climaterisk.escape)
+    C("text-nul", "a NUL character in a title (a YAML escape `\\0`)",
+      edit(R, "risks.0.title", "Flood\x00"), VALIDATE,
+      (("reg/risks.yaml", ": R1: title", "got 'Flood\\x00'", "text without control characters",
+        "U+0000 NUL at character 6"),)),
+    C("text-escape-sequence", "a terminal escape sequence (ESC) in a control's title",
+      edit(K, "controls.0.title", "Site \x1b[2J selection"), VALIDATE,
+      (("reg/controls.yaml", ": C1: title", "text without control characters",
+        "U+001B ESC at character 6"),)),
+    C("text-c1-control", "a C1 control character (U+009B, a terminal CSI) in a site name",
+      edit(S, "sites.0.name", "Site \x9b31m a"), VALIDATE,
+      (("reg/sites.yaml", ": a: name", "text without control characters", "U+009B"),)),
+    C("text-lone-surrogate", "a lone surrogate (`\\ud800`, not Unicode text) in an impact narrative",
+      edit(R, "risks.0.impact", "Water \ud800."), VALIDATE,
+      (("reg/risks.yaml", ": R1: impact", "valid Unicode text", "lone surrogate U+D800 at character 7"),)),
+    C("text-bidi-override", "a right-to-left override (U+202E) in a title, displaying text reversed",
+      edit(R, "risks.1.title", "Heat \u202etaeh"), VALIDATE,
+      (("reg/risks.yaml", ": R2: title", "text without bidirectional control characters",
+        "U+202E RIGHT-TO-LEFT OVERRIDE at character 6"),)),
+    C("text-bidi-isolate", "a bidi isolate (U+2066) in an owner",
+      edit(R, "risks.0.owner", "Ops \u2066team"), VALIDATE,
+      (("reg/risks.yaml", ": R1: owner", "bidirectional control characters", "U+2066"),)),
+    C("text-line-break-in-title", "a line break in a title (a one-line field)",
+      edit(K, "controls.1.title", "Drills\nand more"), VALIDATE,
+      (("reg/controls.yaml", ": C2: title", "one line of text", "U+000A LF at character 7"),)),
+    C("text-control-in-id", "an escape sequence in an entry id (shown escaped in the message)",
+      edit(R, "risks.0.id", "R1\x1b[2J"), VALIDATE,
+      (("reg/risks.yaml", ": R1\\x1b[2J: id", "text without control characters"),)),
+    C("text-control-in-scenario", "an escape sequence in a scenario's name",
+      scenario(lambda d: d.update(name="Test \x1b[31mred")), assess(scenario_file="bad.yaml"),
+      (("bad.yaml", "name", "text without control characters", "U+001B ESC"),)),
+    # ---- lists of ids and choices: each item once
+    C("duplicate-control-on-risk", "the same control listed twice on a risk (it would count twice)",
+      edit(R, "risks.0.controls", ["C1", "C2", "C1"]), VALIDATE,
+      (("reg/risks.yaml", ": R1: controls[2]", "got 'C1'", "each item once (C1 is already item [0]"),)),
+    C("duplicate-emission", "the same emission metric listed twice on a carbon model",
+      edit(R, "risks.2.models.1.emissions", ["scope1", "scope1"]), VALIDATE,
+      (("reg/risks.yaml", ": R3: models[1].emissions[1]", "got 'scope1'", "each item once"),)),
+    C("duplicate-site-in-list", "the same site twice in a risk's list of sites",
+      edit(R, "risks.0.sites", ["a", "b", "a"]), VALIDATE,
+      (("reg/risks.yaml", ": R1: sites[2]", "got 'a'", "each item once"),)),
+    C("duplicate-time-horizon", "the same time horizon twice",
+      edit(R, "risks.1.time_horizons", ["long", "long"]), VALIDATE,
+      (("reg/risks.yaml", ": R2: time_horizons[1]", "got 'long'", "each item once"),)),
+    C("yaml-base60-number", "a YAML 1.1 base-60 number (`1:30:00`, which YAML 1.1 reads as 5400)",
+      steps(edit(S, "sites.0.interruption_cost_per_day", 777777), replace_text(S, "777777", "1:30:00")),
+      VALIDATE,
+      (("reg/sites.yaml", ": a: interruption_cost_per_day", "got '1:30:00'", "written as a number",
+        "base-60"),)),
+    # ---- Excel import: text, cells and sizes
+    C("xlsx-escape-character", "an ESC character in a workbook cell (Excel's `_x001B_`)",
+      workbook(cell("risks", "title", "Flood _x001B_[2J risk")), IMPORT,
+      (("book.xlsx", "risks row 2: title", "text without control characters", "U+001B ESC"),)),
+    C("xlsx-time-cell", "a time of day in a workbook cell (a `datetime.time`)",
+      workbook(cell("risks", "title", __import__("datetime").time(10, 30))), IMPORT,
+      (("book.xlsx", "risks row 2: title", "got datetime.time(10, 30)", "not a time of day"),)),
+    C("xlsx-very-hidden-sheet", "a very hidden sheet (shown only with the VBA editor)",
+      workbook(lambda book: setattr(book["controls"], "sheet_state", "veryHidden")), IMPORT,
+      (("book.xlsx", "sheet controls", "got 'veryHidden'", "a visible sheet", "imported unseen"),)),
+    C("xlsx-hidden-sheet", "a hidden sheet",
+      workbook(lambda book: setattr(book["controls"], "sheet_state", "hidden")), IMPORT,
+      (("book.xlsx", "sheet controls", "got 'hidden'", "a visible sheet", "Unhide"),)),
+    C("xlsx-last-row", "a workbook whose one extra cell sits in the sheet's last row (1,048,576)",
+      workbook(lambda book: book.create_sheet("_notes").cell(row=1_048_576, column=1, value="x")), IMPORT,
+      (("book.xlsx", "sheet _notes", "last row 1048576", "a sheet of at most 10,000 rows"),), seconds=5.0),
+    C("xlsx-wide-sheet", "a workbook with a cell in column 2,000",
+      workbook(lambda book: book["risks"].cell(row=3, column=2000, value="x")), IMPORT,
+      (("book.xlsx", "sheet risks", "last column 2000", "a sheet of at most 1,000 columns"),)),
+    C("xlsx-too-many-cells", "more cells than the limit (lowered to 300 for the test)",
+      steps(lambda ctx: ctx.monkeypatch.setattr(xlsx_reader, "MAX_WORKBOOK_CELLS", 300),
+            workbook()), IMPORT,
+      (("book.xlsx", "got 'more than 300 cells'", "a workbook of at most 300 cells"),)),
+    C("xlsx-yaml-alias-bomb", "a billion-laughs alias bomb in the YAML text sheet of ghg.yaml",
+      workbook(text_sheet("ghg_yaml", BOMB)), IMPORT,
+      (("book.xlsx", "sheet ghg_yaml", "line 1, column 6", "anchors (&name) are not allowed",
+        "the YAML text of ghg.yaml"),), seconds=5.0),
+    C("xlsx-xml-entities", "XML entity declarations in a sheet (a billion-laughs workbook)",
+      after(xml_entities), IMPORT,
+      (("book.xlsx", "sheet metadata", "got 'DTDForbidden'", "without XML DTD or entity declarations"),)),
     # ---- options
     C("trials-zero", "`--trials 0`",
       NOTHING, assess(trials="0"),
@@ -734,11 +974,89 @@ def test_the_document_lists_every_case():
     assert sorted(rows) == sorted(case.id for case in CASES)
 
 
+# --------------------------------------------------------------------------- text that is allowed, escaped
+
+
+def _hostile(files: dict) -> dict:
+    """Register text a Markdown viewer would render as HTML, with table pipes."""
+    files["register.yaml"]["organisation"] = "<a href=javascript:alert(1)>Org</a> | co"
+    files["risks.yaml"]["risks"][0]["title"] = "<script>alert(1)</script> | x"
+    files["risks.yaml"]["risks"][0]["owner"] = "<b>Ops</b> | y"
+    files["controls.yaml"]["controls"][0]["title"] = "<img src=x onerror=alert(1)> | y"
+    files["controls.yaml"]["controls"][0]["owner"] = "<iframe src=x> | z"
+    files["sites.yaml"]["sites"][0]["name"] = "<iframe src=x></iframe> | z"
+    return files
+
+
+def _tables_keep_their_columns(text: str) -> None:
+    """In every Markdown table, each row has as many unescaped pipes as the header."""
+    table: list[str] = []
+    for line in [*text.splitlines(), ""]:
+        if line.startswith("|"):
+            table.append(line)
+            continue
+        counts = {len(re.findall(r"(?<!\\)\|", row)) for row in table}
+        assert len(counts) <= 1, "\n".join(table)
+        table = []
+
+
+@pytest.mark.parametrize("command", [
+    ("assess", "--scenario", "scenario.yaml", "--trials", "1000"),
+    ("controls", "--scenario", "scenario.yaml", "--trials", "1000"),
+    ("coverage", "--scenario", "scenario.yaml", "--trials", "1000"),
+    ("register", "show"),
+    ("gaps",),
+    ("review", "--against-register", "before", "--scenario", "scenario.yaml", "--trials", "1000"),
+], ids=lambda c: " ".join(c[:2]) if c[0] == "register" else c[0])
+def test_markdown_outputs_escape_register_text(command, tmp_path, monkeypatch, mini_files):
+    """``--format markdown``: no tag a viewer would render, no pipe that adds a column."""
+    monkeypatch.chdir(tmp_path)
+    write_scenario(Path("scenario.yaml"), scenario_dict())
+    write_register(Path("before"), copy.deepcopy(mini_files))
+    write_register(Path("reg"), _hostile(mini_files))
+    result = runner.invoke(app, [*command, "--register", "reg", "--format", "markdown"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert not re.search(r"<(script|img|iframe|a |b>)", out, re.I), out
+    assert "&lt;" in out or command[0] == "gaps"  # the gaps of this register quote no text
+    _tables_keep_their_columns(out)
+
+
+def test_csv_cells_that_would_run_as_formulas_are_neutralised(tmp_path, monkeypatch, mini_files):
+    """``assess --format csv``: formula-like titles (also after whitespace or a quote) start
+    with an apostrophe; other text is left as it is."""
+    import csv
+
+    monkeypatch.chdir(tmp_path)
+    titles = ['=HYPERLINK("http://x","click")', " +1+2", '"@SUM(A1)']
+    for risk, title in zip(mini_files["risks.yaml"]["risks"], titles, strict=True):
+        risk["title"] = title
+    write_scenario(Path("scenario.yaml"), scenario_dict())
+    write_register(Path("reg"), mini_files)
+    result = runner.invoke(app, ["assess", "--register", "reg", "--scenario", "scenario.yaml", "--trials",
+                                 "1000", "--format", "csv", "--output", "out.csv"])
+    assert result.exit_code == 0, result.output
+    with open("out.csv", newline="", encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["level"] == "risk"]
+    assert {r["title"] for r in rows} == {"'" + t for t in titles}
+
+
+def test_a_horizon_given_twice_is_assessed_once(tmp_path, monkeypatch, mini_files):
+    monkeypatch.chdir(tmp_path)
+    write_scenario(Path("scenario.yaml"), scenario_dict())
+    write_register(Path("reg"), mini_files)
+    result = runner.invoke(app, ["assess", "--register", "reg", "--scenario", "scenario.yaml", "--trials",
+                                 "1000", "--horizon", "2050", "--horizon", "2030", "--horizon", "2050",
+                                 "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert [h["year"] for h in json.loads(result.output)["horizons"]] == [2050, 2030]
+
+
 # --------------------------------------------------------------------------- the document
 
 
 def _command(args: tuple[str, ...]) -> str:
-    shown = " ".join(a if a and " " not in a else repr(a) for a in args)
+    shown = " ".join(a if a and not any(c.isspace() for c in a) else repr(a) for a in args)
     return f"`climaterisk {shown}`"
 
 
@@ -796,6 +1114,37 @@ DOC_TAIL = """
   `Error:` wording and a usage line.
 - `--seed -1` ends today with a traceback (numpy refuses negative seeds); the test is marked as
   an expected failure until the command checks the seed.
+- History store: a database that is not a climaterisk store (another application's SQLite file,
+  a text file, a `climaterisk` PostgreSQL schema of another application) is refused and left
+  untouched; a row edited by hand is named by store, snapshot, quarter and field; quarter labels
+  are four ASCII digits, `Q`, 1-4 and nothing else (`tests/test_history.py` runs the faults that a
+  catalogue row cannot: a read-only store, a failing disk, a reader during a write).
+- Register text: every string of a register or scenario file (and of an imported workbook) passes
+  one policy, `climaterisk.escape.text_problem`: no C0 or C1 control character, DEL or NUL (tab,
+  line feed and CR LF are allowed in multi-line fields such as descriptions and impact narratives;
+  titles, names, owners and the organisation are one line), no lone surrogate, and no
+  bidirectional control (U+202A-202E, U+2066-2069, U+200E, U+200F, U+061C), which would make a
+  reviewer read text in another order than it is stored. The message names the character and its
+  position. An entry id or key that holds such a character is shown escaped (`R1\\x1b[2J`).
+- Text that is allowed is escaped in every output: `report` and `appendix` in all their formats;
+  `--format markdown` of `assess`, `controls`, `coverage`, `review`, `register show`, `gaps`,
+  `history`, `ghg` and `sensitivity` with HTML entities for `& < >` and a backslash before Markdown
+  specials and the table pipe; CSV and Excel cells that a spreadsheet could run as a formula
+  (starting with `= + - @`, a tab or a carriage return, also after leading whitespace or quotes)
+  are stored with a leading apostrophe (`assess --format csv`, `sensitivity --format csv`, the
+  appendix, `export-xlsx`; `import-xlsx` removes exactly the apostrophe it added).
+- Lists of ids and of choices (a risk's controls and sites, a carbon model's emissions, time
+  horizons, ISO 22301 clauses, ...) hold each item once: a control listed twice would count twice.
+  A year given twice with `--horizon` is assessed once (the years keep the order given).
+- YAML 1.1 reads `1:30:00` as the base-60 number 5400; climaterisk reads it as the text it looks
+  like (as YAML 1.2 does), so a number field refuses it by name and a text field keeps it.
+- Excel import: a workbook may have at most 20,000,000 bytes, 100,000,000 bytes once unzipped,
+  10,000 rows and 1,000 columns a sheet (from the dimension the sheet declares, then counted as
+  its XML streams, so a false dimension does not help) and 200,000 cells in all
+  (`climaterisk.outputs.spreadsheet.layout`); these are checked before the workbook is read. XML
+  with a DTD or entity declarations is refused, and openpyxl parses through `defusedxml`. A hidden
+  or very hidden sheet is refused (its rows would be imported unseen), and so is a cell holding a
+  time of day or a duration.
 - Size limit: an input file may have at most 5,000,000 bytes (`climaterisk.io.MAX_FILE_BYTES`;
   the test lowers it to 4,000). YAML anchors and aliases, merge keys, tags other than the
   standard ones, and nesting deeper than 64 levels are refused, so an alias bomb costs nothing.

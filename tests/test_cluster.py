@@ -21,7 +21,16 @@ def test_dask_local_cluster_matches_local_engine(mini_register_path, mini_scenar
         for basis in ("inherent", "residual"):
             assert np.array_equal(a.samples[basis].by_risk, b.samples[basis].by_risk)
             assert np.array_equal(a.samples[basis].total, b.samples[basis].total)
-    assert [c.to_dict() for c in local.controls] == [c.to_dict() for c in remote.controls]
+    # control values: the local engine sums each control's benefit over the trials its links
+    # touch (sparse), the Dask engine over all trials (dense): equal to rounding (issue 19)
+    for c, d in zip(local.controls, remote.controls, strict=True):
+        c_dict, d_dict = c.to_dict(), d.to_dict()
+        assert {k: v for k, v in c_dict.items() if k != "by_year"} == \
+            {k: v for k, v in d_dict.items() if k != "by_year"}
+        for y, z in zip(c_dict["by_year"], d_dict["by_year"], strict=True):
+            assert y["year"] == z["year"]
+            for key in ("eal_benefit", "eal_benefit_se", "var99_benefit"):
+                assert y[key] == pytest.approx(z[key], rel=1e-9, abs=1e-9), (c.id, key)
     assert remote.manifest["engine"] == "dask"
 
 

@@ -128,8 +128,13 @@ def test_a_snapshot_of_a_v1_register_is_reviewable_against_the_current_register(
     later = runner.invoke(app, ["snapshot", "--quarter", "2024Q1", "--register", str(current), "--store",
                                 str(store), "--horizon", "2030", *FAST])
     assert later.exit_code == 0, later.output
+    # the two snapshots come from two folders with one register id: the review says so unless asked
+    refused = runner.invoke(app, ["review", "--quarter", "2024Q1", "--against", "2023Q4", "--register",
+                                  str(current), "--store", str(store), "--horizon", "2030", *FAST])
+    assert refused.exit_code == 2 and "--across-registers" in refused.output
     review = runner.invoke(app, ["review", "--quarter", "2024Q1", "--against", "2023Q4", "--register",
-                                 str(current), "--store", str(store), "--horizon", "2030", *FAST])
+                                 str(current), "--store", str(store), "--horizon", "2030",
+                                 "--across-registers", *FAST])
     assert review.exit_code == 0, review.output
     assert "holds a register in format 1; read as format 2" in review.stderr
     direct = runner.invoke(app, ["review", "--register", str(current), "--against-register", str(old),

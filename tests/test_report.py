@@ -108,7 +108,7 @@ def test_register_text_is_escaped(tmp_path, hostile_register, mini_scenario_path
     assert (r"R\&D 100\% \$x\_1\$ \{a\} \textasciitilde{}b\textasciicircum{} \textbackslash{}c \#d |e"
             in tex)
     md = (out / "report.md").read_text(encoding="utf-8")
-    assert r"\<script\>alert(1)\</script\> R&D 100% $x\_1$ {a} \~b^ \\c \#d \|e" in md
+    assert r"&lt;script&gt;alert(1)&lt;/script&gt; R&amp;D 100% $x\_1$ {a} \~b^ \\c \#d \|e" in md
 
 
 def test_appendix_formats_open_and_hold_the_rows(tmp_path, hostile_register, mini_scenario_path):
@@ -124,7 +124,7 @@ def test_appendix_formats_open_and_hold_the_rows(tmp_path, hostile_register, min
     assert ws.freeze_panes == "A2"
     assert any("<script>" in (ws.cell(row=r, column=2).value or "") for r in range(2, ws.max_row + 1))
     exposure = wb["site_exposure"]
-    assert exposure.cell(row=2, column=6).number_format == "#,##0"
+    assert exposure.cell(row=2, column=7).number_format == "#,##0"  # EAL inherent
 
     run("appendix", "--format", "csv", "--out", str(tmp_path / "c"), *common)
     frame = pd.read_csv(tmp_path / "c" / "controls.csv")
@@ -143,33 +143,47 @@ def test_formula_cells_are_neutralised_in_csv(tmp_path, mini_files, mini_scenari
     mini_files["controls.yaml"]["controls"][0]["title"] = "=1+2"
     mini_files["controls.yaml"]["controls"][1]["title"] = "@SUM(A1)"
     mini_files["controls.yaml"]["controls"][2]["title"] = "-2+3"
-    mini_files["controls.yaml"]["controls"][3]["title"] = "\tTab"
+    mini_files["controls.yaml"]["controls"][3]["title"] = " =Tab"
     folder = write_register(tmp_path / "f", mini_files)
     for fmt in ("csv", "xlsx"):
         run("appendix", "--register", str(folder), "--scenario", str(mini_scenario_path), "--compare",
             "none", "--format", fmt, "--out", str(tmp_path / fmt), *FAST)
     titles = list(pd.read_csv(tmp_path / "csv" / "controls.csv")["control"])
-    assert titles[:4] == ["'=1+2", "'@SUM(A1)", "'-2+3", "'\tTab"]
+    assert titles[:4] == ["'=1+2", "'@SUM(A1)", "'-2+3", "' =Tab"]
     ws = load_workbook(tmp_path / "xlsx" / "appendix.xlsx")["controls"]
     cells = [ws.cell(row=r, column=2) for r in range(2, 6)]
-    assert [c.value for c in cells] == ["'=1+2", "'@SUM(A1)", "'-2+3", "'\tTab"]
+    assert [c.value for c in cells] == ["'=1+2", "'@SUM(A1)", "'-2+3", "' =Tab"]
     assert all(c.data_type == "s" for c in cells)  # stored as text, never as a formula
 
 
-@pytest.mark.skipif(__import__("shutil").which("pdflatex") is None, reason="pdflatex not installed")
-def test_latex_report_and_appendix_compile(tmp_path, hostile_register, mini_scenario_path):
-    """Where a TeX installation exists, the LaTeX report (with hostile register text) and an
-    appendix table compile without errors."""
+@pytest.mark.skipif(__import__("shutil").which("xelatex") is None, reason="xelatex not installed")
+def test_latex_report_and_appendix_compile(tmp_path, hostile_register, mini_files, mini_scenario_path):
+    """Where a TeX installation exists, the LaTeX report (with hostile register text and Chinese
+    names) compiles with the chosen engine, XeLaTeX, and the appendix tables compile both inside
+    a XeLaTeX document and, without CJK text, inside a plain pdfLaTeX one."""
+    import shutil
     import subprocess
 
-    common = ["--register", str(hostile_register), "--scenario", str(mini_scenario_path), "--compare",
+    mini_files["risks.yaml"]["risks"][0]["title"] = HOSTILE + " 台风 乌兰察布数据中心"
+    folder = write_register(tmp_path / "cjk", mini_files)
+    common = ["--register", str(folder), "--scenario", str(mini_scenario_path), "--compare",
               "none", *FAST]
     run("report", "--format", "latex", "--out", str(tmp_path / "r"), *common)
     run("appendix", "--format", "latex", "--out", str(tmp_path / "a"), *common)
+    run("appendix", "--register", str(hostile_register), "--scenario", str(mini_scenario_path),
+        "--compare", "none", *FAST, "--format", "latex", "--out", str(tmp_path / "p"))
     (tmp_path / "a" / "doc.tex").write_text(
-        "\\documentclass{article}\\usepackage{booktabs,longtable,array}\\usepackage[T1]{fontenc}"
+        "\\documentclass{article}\\usepackage{fontspec,xeCJK}\\setCJKmainfont{Noto Serif CJK SC}"
+        "\\usepackage{booktabs,longtable,array}\\begin{document}\\input{appendix}\\end{document}\n",
+        encoding="utf-8")
+    (tmp_path / "p" / "doc.tex").write_text(
+        "\\documentclass{article}\\usepackage[T1]{fontenc}\\usepackage{booktabs,longtable,array}"
         "\\begin{document}\\input{appendix}\\end{document}\n")
-    for folder, name in ((tmp_path / "r", "report.tex"), (tmp_path / "a", "doc.tex")):
-        proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", name],
-                              cwd=folder, capture_output=True, text=True, timeout=180)
+    jobs = [("xelatex", tmp_path / "r", "report.tex"), ("xelatex", tmp_path / "a", "doc.tex")]
+    if shutil.which("pdflatex"):
+        jobs.append(("pdflatex", tmp_path / "p", "doc.tex"))
+    for engine, where, name in jobs:
+        proc = subprocess.run([engine, "-interaction=nonstopmode", "-halt-on-error", name],
+                              cwd=where, capture_output=True, text=True, timeout=180)
         assert proc.returncode == 0, proc.stdout[-2000:]
+        assert "Missing character" not in (where / name).with_suffix(".log").read_text(errors="replace")

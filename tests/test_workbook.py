@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from climaterisk import load_register
 from climaterisk.cli import app
 from climaterisk.errors import InputError
+from climaterisk.escape import BIDI_CONTROLS
 from climaterisk.io import read_yaml, shipped_dir
 from climaterisk.outputs import spreadsheet
 from climaterisk.register import schema
@@ -141,13 +142,13 @@ def test_workbook_layout(tmp_path):
 
 def test_formula_like_text_is_neutralised_and_restored(tmp_path):
     files = register_files()
-    tricky = ["=HYPERLINK(\"http://x\")", "+1", "-", "@SUM(A1)", "\tindented", "'quoted", "'=x", "''",
-              "a\r\nb", "literal _x000D_ text"]
+    tricky = ["=HYPERLINK(\"http://x\")", "+1", "-", "@SUM(A1)", " =spaced", "'quoted", "'=x", "''",
+              '"@quoted', "literal _x000D_ text"]
     entries = [*files["risks.yaml"]["risks"], *files["opportunities.yaml"]["opportunities"],
                *files["controls.yaml"]["controls"], *files["metrics.yaml"]["targets"]]
     for entry, text in zip(entries, tricky, strict=False):
         entry["title"] = text
-    files["risks.yaml"]["risks"][0]["impact"] = "\n".join(tricky)
+    files["risks.yaml"]["risks"][0]["impact"] = "\n".join([*tricky, "\tindented", "a\r\nb"])
     files["metrics.yaml"]["targets"][0]["unit"] = "-"
     files["register.yaml"]["organisation"] = " padded "
     folder = write_register(tmp_path / "reg", files)
@@ -158,6 +159,7 @@ def test_formula_like_text_is_neutralised_and_restored(tmp_path):
     texts = {c.value for c in cells if isinstance(c.value, str)}
     assert "'=HYPERLINK(\"http://x\")" in texts and "'+1" in texts and "'-" in texts
     assert "''quoted" in texts  # so that removing one apostrophe on import is exact
+    assert "' =spaced" in texts and "'\"@quoted" in texts  # after leading whitespace or quotes too
     assert not [t for t in texts if t.startswith(spreadsheet.FORMULA_START)]
     out = round_trip(folder, tmp_path)
     reg = load_register(out)
@@ -247,8 +249,8 @@ def test_round_trip_of_generated_registers(tmp_path, name):
     assert_same_register(folder, round_trip(folder, tmp_path))
 
 
-_TEXT = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",)),  # control characters too
+_TEXT = st.text(  # any text the register's text policy accepts in a one-line field
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters=sorted(BIDI_CONTROLS)),
     min_size=1, max_size=30,
 ).filter(lambda s: s.strip() != "")
 
@@ -451,7 +453,20 @@ def test_init_from_a_shipped_register_copies_it(tmp_path):
     result = run("init", tmp_path / "k", "--from", "kuaishou-2023")
     assert result.exit_code == 0, result.output
     for name in schema.REGISTER_FILES:
-        assert (tmp_path / "k" / name).read_bytes() == (SHIPPED / name).read_bytes()
+        if name != "register.yaml":
+            assert (tmp_path / "k" / name).read_bytes() == (SHIPPED / name).read_bytes()
+    # the copy has its own register id (so its history never mixes with the original's); the
+    # id line is the only change
+    copy, original = ((f / "register.yaml").read_text(encoding="utf-8").splitlines() for f in
+                      (tmp_path / "k", SHIPPED))
+    assert len(copy) == len(original)
+    changed = [(a, b) for a, b in zip(original, copy, strict=True) if a != b]
+    assert len(changed) == 1 and changed[0][0] == "id: kuaishou-2023"
+    assert changed[0][1].startswith("id: k  # a copy of register kuaishou-2023")
+    assert load_register(tmp_path / "k").id == "k"
+    assert "register id k" in result.output
+    result = run("init", tmp_path / "kuaishou-2023", "--from", "kuaishou-2023")
+    assert load_register(tmp_path / "kuaishou-2023").id == "kuaishou-2023-copy"
     result = run("init", tmp_path / "x", "--from", "kuaishou-2022")
     assert result.exit_code == 2 and "did you mean 'kuaishou-2023'" in result.output
     assert not (tmp_path / "x").exists()

@@ -165,7 +165,7 @@ def _simulate_years(register: Register, scenario: Scenario, portfolios: list[Por
                                                   opts.chunk_trials, report, totals, opts.keep_samples)
             else:
                 samples = simulate(portfolio, [*base, *extra], trials, opts.seed, opts.chunk_trials, report,
-                                   totals_only=totals, observers=[observer] if observer else [],
+                                   paired=totals, observers=[observer] if observer else [],
                                    workers=_threads(opts), keep=opts.keep_samples)
             result = _summarise_year(register, portfolio, samples, labels.get(portfolio.year, ""),
                                      opts.keep_samples)

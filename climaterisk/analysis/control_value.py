@@ -70,7 +70,15 @@ def links_covered(register: Register) -> dict[str, int]:
 
 
 def benefit(year: int, residual: Samples, without: Samples, annual_cost: float | None) -> Benefit:
-    """Paired-difference benefit of one control in one year."""
+    """Paired-difference benefit of one control in one year: from the streamed paired
+    statistics of ``without`` where the simulation kept them (``simulate(paired=...)``, the
+    default of :func:`climaterisk.assess`), else from both per-trial totals (the dense
+    reference: the same VaR bit for bit, the same mean and standard error to rounding)."""
+    roi = None
+    if without.paired is not None:
+        p = without.paired
+        roi = (p.mean - annual_cost) / annual_cost if annual_cost else None
+        return Benefit(year, p.mean, p.se, p.var99 - var(residual.total, 0.99), roi)
     diff = without.total - residual.total
     n = len(diff)
     eal = float(diff.mean())

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from climaterisk.analysis.uncertainty import assess_uncertainty
 from climaterisk.cli.common import (
     AssessFormat,
     ChunkOpt,
@@ -31,6 +32,8 @@ from climaterisk.cli.common import (
     handle_errors,
     run_options,
 )
+from climaterisk.errors import OptionError, Problem
+from climaterisk.io import OutputSet
 from climaterisk.outputs import render
 from climaterisk.register import load_register
 
@@ -59,15 +62,40 @@ def assess_cmd(
         help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: a local cluster).",
     )] = None,
     output: OutputOpt = None,
+    uncertainty: Annotated[int | None, typer.Option(
+        help="Also run this many worlds of what we don't know (e.g. 200): each draws the "
+        "register's epistemic inputs and the scenario's ranges once, then simulates "
+        "--world-trials years; gives every measure's range over the worlds. Table, Markdown "
+        "and JSON only.",
+    )] = None,
+    world_trials: Annotated[int | None, typer.Option(
+        help="Simulated years per world with --uncertainty (default 10,000).",
+    )] = None,
 ) -> None:
     """Simulate inherent and residual annual losses under a climate scenario.
 
     Prints a row per risk with inherent and residual expected annual loss (EAL) and 99% value
-    at risk (VaR) for each horizon, in the register's currency per year.
+    at risk (VaR) for each horizon, in the register's currency per year. Inputs declared
+    epistemic (one unknown value for every year) are held at their mean; --uncertainty N
+    also gives the range of each measure over N draws of them.
 
     Example: climaterisk assess --scenario rcp85 --horizon 2030 --horizon 2050 --format json
+
+    Example: climaterisk assess --scenario rcp45 --uncertainty 200
     """
     check_output(output)
+    if uncertainty is not None and fmt is AssessFormat.csv:
+        raise OptionError([Problem("", "", "--format", "csv",
+                                   "table, markdown or json with --uncertainty (the ranges are "
+                                   "in the JSON's `uncertainty`)")])
+    if world_trials is not None and uncertainty is None:
+        raise OptionError([Problem("", "", "--world-trials", world_trials,
+                                   "--world-trials only with --uncertainty N")])
+    spread = None
+    if uncertainty is not None:
+        spread = assess_uncertainty(
+            load_register(register), scenario, worlds=uncertainty, trials=world_trials, seed=seed,
+            horizons=horizon, workers=workers, chunk_trials=chunk_size, method=method, engine=engine)
     json_out = fmt is AssessFormat.json
     # control values and the simulated coverage appear in the JSON only; None: where computable
     extras = None if json_out else False
@@ -75,11 +103,16 @@ def assess_cmd(
         horizon, trials, seed, chunk_size, with_controls=extras, with_coverage=extras,
         workers=workers, method=method, engine=engine, scheduler=scheduler))
     if json_out:
-        text = render.to_json(result.to_dict())
+        data = result.to_dict()
+        if spread is not None:
+            data["uncertainty"] = spread.to_dict()
+        text = render.to_json(data)
     elif fmt is AssessFormat.csv:
         text = render.assessment_csv(result)
     else:
         text = render.assessment_text(result, markdown=fmt is AssessFormat.markdown)
+        if spread is not None:
+            text += "\n" + render.uncertainty_text(spread, markdown=fmt is AssessFormat.markdown)
     _emit(text, output)
 
 
@@ -179,6 +212,12 @@ def report_cmd(
         "--format", "-f", help="markdown, html or latex; repeat for several (default: markdown "
         "and html).",
     )] = None,
+    uncertainty_worlds: Annotated[int, typer.Option(
+        help="Worlds of what we don't know for the report's ranges (0: no ranges; the one-at-a-"
+        "time sweep of the significant areas of uncertainty still runs).")] = 50,
+    sweep_trials: Annotated[int, typer.Option(
+        help="Simulated years per run of the sweep (long-term horizon only) and per world (every "
+        "horizon).")] = 5000,
 ) -> None:
     """Write the IFRS S2-structured climate report with its figures.
 
@@ -197,24 +236,28 @@ def report_cmd(
     main, compared = _scenario_runs(scenario, compare, register, horizon, trials, seed, chunk_size)
     previous = previous_targets = None
     path = _store_path(store, main.register.path)
-    if path.exists():
-        with history.Store(path) as db:
-            snaps = db.list(main.register.id)
-        if snaps:
-            last = snaps[-1]
-            years = [h.year for h in main.horizons]
-            previous = (f"{last.quarter} revision {last.revision}, {last.scenario_id}",
-                        review.movements(last.results, main.to_dict(), years))
-            previous_targets = (f"{last.quarter} revision {last.revision}",
-                                snapshot_targets(last.register_files))
-    folder = publish.ensure_folder(out)
-    drawn = figures.write_all(folder / "figures", main, compared)
+    last = history.last_snapshot(path, main.register)  # this register only: same id, same folder
+    if last is not None:
+        years = [h.year for h in main.horizons]
+        previous = (f"{last.quarter} revision {last.revision}, {last.scenario_id}",
+                    review.movements(last.results, main.to_dict(), years))
+        previous_targets = (f"{last.quarter} revision {last.revision}",
+                            snapshot_targets(last.register_files))
     formats = [f.value for f in (fmt or [ReportFormat.markdown, ReportFormat.html])]
-    document = report.build_report(main, compared, previous, previous_targets)
-    written = publish.write_report(document, folder, drawn, formats)
+    from climaterisk.analysis.sensitivity import sensitivity
+
+    long_term = [main.horizons[-1].year]
+    sweep = sensitivity(main.register, main.scenario, trials=sweep_trials, seed=seed, horizons=long_term)
+    spread = (assess_uncertainty(main.register, main.scenario, worlds=uncertainty_worlds, trials=sweep_trials,
+                                 seed=seed, horizons=[h.year for h in main.horizons])
+              if uncertainty_worlds else None)
+    document = report.build_report(main, compared, previous, previous_targets, (sweep, spread))
+    with OutputSet(out) as files:  # the report and its figures are moved in together
+        drawn = figures.write_all(files, main, compared, "figures")
+        written = publish.write_report(document, files, drawn, formats)
     for path in written:
         typer.echo(f"wrote {path}")
-    typer.echo(f"wrote {len(drawn) * 2} figures in {folder / 'figures'}")
+    typer.echo(f"wrote {sum(len(f) for f in drawn.values())} figure files in {out / 'figures'}")
 
 
 class AppendixFormat(str, Enum):
@@ -252,8 +295,7 @@ def appendix_cmd(
     from climaterisk.outputs import publish, report
 
     main, compared = _scenario_runs(scenario, compare, register, horizon, trials, seed, chunk_size)
-    folder = publish.ensure_folder(out)
-    for path in publish.write_appendix(report.appendix_tables(main, compared), folder, fmt.value):
+    for path in publish.write_appendix(report.appendix_tables(main, compared), out, fmt.value):
         typer.echo(f"wrote {path}")
 
 
@@ -269,7 +311,7 @@ def sensitivity_cmd(
     seed: SeedOpt = None,
     swing: Annotated[float, typer.Option(
         help="Swing of point values and intervals [%]: each is run at -X% and +X% (0 < X < 100); "
-        "ranges (an exposed share) are run at their own ends.")] = 20.0,
+        "ranges are run at their own ends, epistemic inputs at their 5th and 95th percentiles.")] = 20.0,
     top: Annotated[int | None, typer.Option(
         help="Inputs shown per horizon, by |EAL swing| [default: 20 in the table, Markdown and "
         "figure; all in JSON and CSV].", show_default=False)] = None,
@@ -281,6 +323,13 @@ def sensitivity_cmd(
     workers: WorkersOpt = 0,
     chunk_size: ChunkOpt = None,
     output: OutputOpt = None,
+    sobol: Annotated[int, typer.Option(
+        help="Also give first-order and total Sobol indices (SALib) of this many top inputs, "
+        "varied together (0: none; e.g. 10).")] = 0,
+    sobol_samples: Annotated[int, typer.Option(
+        help="Saltelli base sample size N, a power of two; N x (inputs + 2) points.")] = 256,
+    sobol_trials: Annotated[int, typer.Option(
+        help="Simulated years per Sobol design point.")] = 2000,
 ) -> None:
     """One-at-a-time sensitivity: how far each numeric register input moves the total residual
     EAL and VaR 99%, per horizon, ranked (a tornado).
@@ -289,7 +338,12 @@ def sensitivity_cmd(
     between a low and a high value on the same seed and trials as the base run (paired draws),
     with the standard error of each swing.
 
+    Inputs declared epistemic and the scenario's ranges swing between their 5th and 95th
+    percentiles.
+
     Example: climaterisk sensitivity --scenario rcp45 --top 15 --figure figures/
+
+    Example: climaterisk sensitivity --scenario rcp45 --horizon 2050 --sobol 10
     """
     from climaterisk.analysis.sensitivity import SENSITIVITY_TRIALS, sensitivity
     from climaterisk.cli.common import Progress
@@ -315,7 +369,8 @@ def sensitivity_cmd(
     try:
         result = sensitivity(load_register(register), sc, run_options(horizon, trials, seed, chunk_size,
                                                                       workers=workers),
-                             swing=swing / 100.0, progress=lambda d, t: bar(d * per_run, t * per_run))
+                             swing=swing / 100.0, progress=lambda d, t: bar(d * per_run, t * per_run),
+                             sobol=sobol, sobol_samples=sobol_samples, sobol_trials=sobol_trials)
     finally:
         bar.close()
     if fmt is AssessFormat.json:
@@ -367,3 +422,71 @@ def ghg_cmd(
         text = render.blocks_text([*ghg_blocks(reg), *pathway_blocks(path)],
                                   markdown=fmt is TextFormat.markdown)
     _emit(text, output)
+
+
+CHECK_TRIALS = 20_000
+"""Simulated years per horizon of `climaterisk disclosures --check` unless --trials says otherwise."""
+
+
+@app.command("disclosures")
+@handle_errors
+def disclosures_cmd(
+    check: Annotated[bool, typer.Option(
+        "--check", help="Run the scenarios and give each item its status (met, partly met, gap, "
+        "contradicted) with the reason; exit status 0 whatever the statuses.")] = False,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="With --check (implied): exit with status 1 when any item is a gap or "
+        "contradicted.")] = False,
+    scenario: ScenarioOpt = "rcp45",
+    compare: CompareOpt = None,
+    register: RegisterOpt = None,
+    horizon: HorizonOpt = None,
+    trials: Annotated[int | None, typer.Option(
+        help=f"Simulated years per horizon for --check [default: {CHECK_TRIALS}].", min=1,
+        show_default=False)] = None,
+    seed: SeedOpt = None,
+    store: StoreOpt = None,
+    fmt: FormatOpt = TextFormat.table,
+    output: OutputOpt = None,
+) -> None:
+    """The disclosure index: each IFRS S2 paragraph and HKEX Appendix C2 Part D item, where the
+    report answers it and how (computed, register text, omitted with explanation, relief used).
+
+    With --check, the register is run under the scenario and the compared ones (20,000 trials a
+    horizon by default) and each item gets a status with its reason: met, partly met, gap or
+    contradicted (a consistency rule disagrees, see `climaterisk gaps --scenario`). --strict fails
+    on gaps and contradictions.
+
+    Example: climaterisk disclosures --check --strict --format markdown
+    """
+    from climaterisk.analysis import consistency, disclosure_index
+    from climaterisk.analysis.compare import assess_with_comparisons
+    from climaterisk.outputs import disclosure_text
+
+    check_output(output)
+    if not (check or strict):
+        _emit(disclosure_text.index_text(disclosure_index.index_rows(), fmt.value), output)
+        return
+    reg = load_register(register)
+    progress = ScenarioProgress()
+    try:
+        main, compared = assess_with_comparisons(
+            reg, scenario, compare, run_options(horizon, trials or CHECK_TRIALS, seed,
+                                                with_controls=False, with_coverage=False), progress)
+    finally:
+        progress.close()
+    path = _store_path(store, reg.path)
+    has_history = False
+    if path.exists():
+        from climaterisk.history import store as history
+
+        with history.Store(path) as db:
+            has_history = bool(db.list(reg.id))
+    findings = consistency.find_inconsistencies(reg, main)
+    statuses = disclosure_index.check_index(
+        disclosure_index.Context(reg, main, compared, findings, has_history))
+    others = ", ".join(r.scenario.id for r in compared) or "no other scenario"
+    note = f"Run: {main.scenario.id} and {others}, {main.trials:,} trials a horizon, seed {main.seed}."
+    _emit(disclosure_text.check_text(statuses, reg.id, fmt.value, note), output)
+    if strict and disclosure_index.failing(statuses):
+        raise typer.Exit(1)

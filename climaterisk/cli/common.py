@@ -18,7 +18,13 @@ from climaterisk.analysis.assess import assess
 from climaterisk.analysis.options import AssessOptions
 from climaterisk.analysis.results import Assessment
 from climaterisk.errors import ClimateRiskError, InputError, OutputError, Problem
-from climaterisk.io import atomic_write
+from climaterisk.io import (
+    committed_count,
+    committed_since,
+    file_target_problem,
+    folder_target_problem,
+    write_file,
+)
 from climaterisk.outputs import render
 from climaterisk.register import load_register
 from climaterisk.register.migration import FormatNotice
@@ -67,20 +73,31 @@ def handle_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+        before = committed_count()
         try:
             with _notices():
                 return func(*args, **kwargs)
         except InputError as exc:
             _fail(2, [*render.problems_text(exc.problems).splitlines(),
-                      f"{len(exc.problems)} problem(s); nothing was written."])
+                      f"{len(exc.problems)} problem(s); {_written_since(before)}."])
         except OutputError as exc:
             _fail(1, [f"error: {exc}"])
         except ClimateRiskError as exc:
             _fail(2, [f"error: {exc}"])
         except KeyboardInterrupt:
-            _fail(130, ["interrupted; nothing was written."])
+            _fail(130, [f"interrupted; {_written_since(before)}."])
 
     return wrapper  # type: ignore[return-value]
+
+
+def _written_since(count: int) -> str:
+    """What the command wrote before it stopped, for its last line: outputs are moved in as whole
+    sets, so this is "nothing was written" unless a set had been committed already."""
+    done = committed_since(count)
+    if not done:
+        return "nothing was written"
+    shown = ", ".join(str(p) for p in done[:3]) + (f" and {len(done) - 3} more" if len(done) > 3 else "")
+    return f"{len(done)} file(s) had been written before ({shown}); nothing else was"
 
 
 class Progress:
@@ -104,36 +121,35 @@ class Progress:
             sys.stderr.write("\n")
 
 
+def is_stdout(output: Path | None) -> bool:
+    """Whether ``-o`` asks for standard output: left out, or ``-``."""
+    return output is None or str(output) == "-"
+
+
 def check_output(output: Path | None, option: str = "--output") -> None:
-    """Refuse, before any work, an output file that could not be written."""
-    if output is None:
+    """Refuse, before any work, an output file that could not be written: a folder, a file under
+    a file, a missing or unwritable folder, a device, ``/dev/stdout`` or a named pipe."""
+    if is_stdout(output):
         return
-    folder = output.parent if str(output.parent) else Path(".")
-    problem = None
-    if str(output) == "" or output.is_dir():
-        problem = "a file name, but this is a folder"
-    elif folder.exists() and not folder.is_dir():
-        problem = f"a file in a folder, but {folder} is a file"
-    elif not folder.exists():
-        problem = f"a file in an existing folder, but folder {folder} does not exist"
+    assert output is not None
+    problem = file_target_problem(output)
     if problem:
         raise InputError(Problem("", "", option, str(output), problem))
 
 
 def check_folder(folder: Path, option: str = "--out") -> None:
-    """Refuse, before any work, an output folder that could not be created."""
-    if folder.exists() and not folder.is_dir():
-        raise InputError(Problem("", "", option, str(folder), "a folder, but this is a file"))
-    parent = next((p for p in folder.absolute().parents if p.exists()), None)
-    if parent is not None and not parent.is_dir():
-        raise InputError(Problem("", "", option, str(folder), f"a folder path, but {parent} is a file"))
+    """Refuse, before any work, an output folder that could not be created or written into."""
+    problem = folder_target_problem(folder, creating=True)
+    if problem:
+        raise InputError(Problem("", "", option, str(folder), problem))
 
 
 def _emit(text: str, output: Path | None) -> None:
-    if output is None:
+    if is_stdout(output):
         typer.echo(text, nl=False)
     else:
-        atomic_write(output, text)
+        assert output is not None
+        write_file(output, text)
         typer.echo(f"wrote {output}", err=True)
 
 
@@ -169,7 +185,8 @@ WorkersOpt = Annotated[int, typer.Option(
     help="Threads simulating in parallel (0: one per core); the numbers do not depend on it.", min=0,
 )]
 OutputOpt = Annotated[Path | None, typer.Option(
-    "--output", "-o", help="Write to this file (atomically) instead of standard output.",
+    "--output", "-o", help="Write to this file (atomically; - for standard output) instead of "
+    "standard output.",
 )]
 
 
@@ -220,16 +237,19 @@ def _simulate(register: str | None, scenario: str, options: AssessOptions) -> As
         progress.close()
 
 
-StoreOpt = Annotated[Path | None, typer.Option(
-    "--store", help="History database (default: .climaterisk/history.sqlite beside the register "
+StoreOpt = Annotated[str | None, typer.Option(
+    "--store", help="History store: a SQLite file, or a PostgreSQL URL (postgresql://user@host/db) "
+    "for a team (default: $CLIMATERISK_STORE, else .climaterisk/history.sqlite beside the register "
     "folder; for a shipped register, in the current folder).",
 )]
 
 
-def _store_path(store: Path | None, register_path: Path) -> Path:
-    from climaterisk.history.store import default_store_path
+def _store_path(store: str | Path | None, register_path: Path) -> Path | str:
+    """The history store's location: --store, else $CLIMATERISK_STORE, else the default file
+    (a ``postgresql://`` URL stays a string)."""
+    from climaterisk.history.store import store_location
 
-    return store if store is not None else default_store_path(register_path)
+    return store_location(store, register_path)
 
 
 def version_callback(value: bool) -> None:

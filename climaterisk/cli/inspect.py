@@ -29,6 +29,13 @@ from climaterisk.scenarios import available_scenarios, load_scenario, read_scena
 @handle_errors
 def gaps_cmd(
     register: RegisterOpt = None,
+    scenario: Annotated[str | None, typer.Option(
+        "--scenario", "-s", help="Also run the register under this scenario for the consistency rules "
+        "that need a run (rating vs simulated ranking, losses past a risk's declared horizons).",
+    )] = None,
+    trials: Annotated[int | None, typer.Option(
+        help="Simulated years per horizon with --scenario [default: 20000].", min=1, show_default=False,
+    )] = None,
     fmt: FormatOpt = TextFormat.table,
     output: OutputOpt = None,
 ) -> None:
@@ -41,16 +48,36 @@ def gaps_cmd(
     control maps to ISO 22301 clause 8. A finding resting on an input marked as an assumption
     says so: "(assumed date: <basis>)", and its JSON row has the basis in "assumed".
 
-    Example: climaterisk gaps --format markdown
+    Consistency rules follow: cross-industry metrics whose definitions take whole site kinds
+    (29(b), 29(d) at 90% or more of asset value by construction); zeros ("none") recorded on an
+    assumption where the source is silent; and with --scenario, ratings more than 2 places from
+    the simulated ranking and losses reported past a risk's declared horizons.
+
+    Example: climaterisk gaps --scenario rcp45 --format markdown
     """
+    from climaterisk.analysis import consistency
+    from climaterisk.outputs import disclosure_text
+
     check_output(output)
     reg = load_register(register)
     found = graph.find_gaps(reg)
+    result = None
+    if scenario is not None:
+        from climaterisk import assess
+        from climaterisk.analysis.options import AssessOptions
+
+        result = assess(reg, load_scenario(scenario), AssessOptions.of(
+            trials=trials or 20_000, with_controls=False, with_coverage=False, workers=0))
+    findings = consistency.find_inconsistencies(reg, result)
     if fmt is TextFormat.json:
         text = render.to_json({"register": reg.id, "as_of": reg.as_of.isoformat(),
-                               "gaps": graph.gaps_as_dicts(found)})
+                               "gaps": graph.gaps_as_dicts(found),
+                               "consistency": [{**f.as_gap().__dict__, "items": list(f.items)}
+                                               for f in findings],
+                               "consistency_run": result.scenario.id if result else None})
     else:
-        text = render.gaps_text(found, reg, markdown=fmt is TextFormat.markdown)
+        text = (render.gaps_text(found, reg, markdown=fmt is TextFormat.markdown) + "\n"
+                + disclosure_text.findings_text(findings, fmt is TextFormat.markdown, result is not None))
     _emit(text, output)
 
 

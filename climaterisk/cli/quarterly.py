@@ -52,13 +52,16 @@ def snapshot_cmd(
     """
     from climaterisk.history import store as history
 
-    history.check_quarter(quarter)
+    history.check_quarter(quarter, "--quarter")
+    path = _store_path(store, resolve_register_path(register))
+    if history.store_exists(path):  # refuse a store that is not ours or not writable before simulating
+        history.Store(path).close()
     result = _simulate(register, scenario, run_options(horizon, trials, seed, chunk_size))
     path = _store_path(store, result.register.path)
     with history.Store(path) as db:
         snap = db.add(quarter, result.register, result.scenario, result.to_dict())
     typer.echo(f"recorded {snap.quarter} revision {snap.revision} of register {snap.register_id} "
-               f"({snap.scenario_id}) in {path}")
+               f"({snap.scenario_id}, folder {snap.register_path}) in {history.describe(path)}")
 
 
 @app.command("history")
@@ -68,7 +71,10 @@ def history_cmd(
     store: StoreOpt = None,
     fmt: FormatOpt = TextFormat.table,
 ) -> None:
-    """List the snapshots in the history store.
+    """List the snapshots in the history store, register by register (id and folder).
+
+    The store is opened read-only: this works on an archived, read-only store and never waits
+    for a snapshot being written.
 
     Example: climaterisk history --store .climaterisk/history.sqlite
     """
@@ -77,11 +83,23 @@ def history_cmd(
     path = _store_path(store, resolve_register_path(register))
     with history.open_existing(path) as db:
         snaps = db.list()
+    groups = list(history.iter_registers(snaps))
     if fmt is TextFormat.json:
-        typer.echo(render.to_json({"store": str(path), "snapshots": [
-            {k: getattr(s, k) for k in history.SUMMARY_FIELDS} for s in snaps]}), nl=False)
-    else:
-        typer.echo(render.history_text(snaps, markdown=fmt is TextFormat.markdown), nl=False)
+        typer.echo(render.to_json({
+            "store": history.describe(path),
+            "registers": [{"register_id": rid, "register_path": folder, "snapshots": [
+                {k: getattr(s, k) for k in history.SUMMARY_FIELDS} for s in group]}
+                for rid, folder, group in groups],
+            "snapshots": [{k: getattr(s, k) for k in history.SUMMARY_FIELDS} for s in snaps]}), nl=False)
+        return
+    markdown = fmt is TextFormat.markdown
+    if not groups:
+        typer.echo(render.history_text([], markdown=markdown), nl=False)
+    for i, (rid, folder, group) in enumerate(groups):
+        where = f"folder {folder}" if folder else "folder not recorded (taken before stores kept it)"
+        title = f"Register {rid}, {where}: {len(group)} snapshot(s)"
+        typer.echo(("\n" if i else "") + (f"## {title}\n" if markdown else f"{title}\n"))
+        typer.echo(render.history_text(group, markdown=markdown), nl=False)
 
 
 @app.command("review")
@@ -99,6 +117,9 @@ def review_cmd(
     trials: TrialsOpt = None,
     seed: SeedOpt = None,
     store: StoreOpt = None,
+    across_registers: Annotated[bool, typer.Option(
+        "--across-registers", help="Compare snapshots taken from different register folders that "
+        "share a register id (refused otherwise).")] = False,
     fmt: FormatOpt = TextFormat.table,
     output: OutputOpt = None,
 ) -> None:
@@ -123,7 +144,11 @@ def review_cmd(
             raise InputError(Problem("", "", "--quarter", None,
                                      "the quarter to review (or --against-register PATH)"))
         path = _store_path(store, resolve_register_path(register))
-        pack = review.review_quarter(path, load_register(register), quarter, against)
+        pack = review.review_quarter(path, load_register(register), quarter, against, across_registers)
+        folders = pack["register_folders"]
+        if folders["current"] and folders["against"] and folders["current"] != folders["against"]:
+            typer.echo(f"note: comparing snapshots of two register folders with one id (--across-registers): "
+                       f"{folders['current']} against {folders['against']}", err=True)
     if fmt is TextFormat.json:
         text = render.to_json(pack)
     else:

@@ -9,8 +9,8 @@ from typing import Annotated
 
 import typer
 
-from climaterisk.cli.common import RegisterOpt, app, handle_errors
-from climaterisk.io import atomic_write
+from climaterisk.cli.common import RegisterOpt, app, check_output, handle_errors
+from climaterisk.io import write_file
 from climaterisk.outputs import spreadsheet
 from climaterisk.register import load_register, migration, resolve_register_path, scaffold
 
@@ -34,8 +34,9 @@ def export_xlsx_cmd(
 
     Example: climaterisk export-xlsx registers/kuaishou-2023 --out register.xlsx
     """
+    check_output(out, "--out")
     data = spreadsheet.export_xlsx(register)
-    atomic_write(out, data)
+    write_file(out, data)
     typer.echo(f"wrote {out}", err=True)
 
 
@@ -82,12 +83,15 @@ def init_cmd(
     """Start a new register folder: a commented skeleton with one example of each entity, or a
     copy of a shipped register to edit.
 
-    Refuses a folder that already holds files.
+    A copy gets its own register id (the new folder's name), so that its snapshots never mix
+    with the original's in a history store. Refuses a folder that already holds files.
 
     Example: climaterisk init my-register --from kuaishou-2023
     """
     written = scaffold.new_register(folder, source)
     origin = f"a copy of {source}" if source else "the skeleton"
+    if source:  # a copy gets its own register id, so that its history stays its own
+        origin += f", register id {load_register(folder).id}"
     typer.echo(f"{folder}: {len(written)} register files from {origin}; edit them, then run "
                f"climaterisk validate {folder}")
 

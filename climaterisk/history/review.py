@@ -26,7 +26,16 @@ from climaterisk.analysis import disclosures, graph, transition_plan
 from climaterisk.analysis.assess import assess
 from climaterisk.analysis.results import Assessment
 from climaterisk.errors import InputError, Problem
-from climaterisk.history.store import Snapshot, Store, check_quarter, open_existing
+from climaterisk.history.store import (
+    Location,
+    Snapshot,
+    Store,
+    check_quarter,
+    describe,
+    last_snapshot,
+    open_existing,
+    register_folder,
+)
 from climaterisk.io import read_yaml
 from climaterisk.register import REGISTER_FILES_ORDER, Register, load_register, migration
 from climaterisk.register.migration import FormatNotice
@@ -157,34 +166,69 @@ def _run(register: Register, scenario: Scenario, years: list[int], trials: int, 
                   with_coverage=False).to_dict()
 
 
-def review_quarter(path: Path, register: Register, quarter: str, against: str | None = None) -> dict:
+def review_quarter(location: Location, register: Register, quarter: str, against: str | None = None,
+                   across_registers: bool = False) -> dict:
     """The committee's review pack of ``register``'s snapshot of ``quarter`` in the store at
-    ``path``, against the snapshot of ``against`` (default: the latest earlier one)."""
-    check_quarter(quarter)
+    ``location``, against the snapshot of ``against`` (default: the latest earlier one).
+
+    Only snapshots of this register are compared: same register id, taken from this register's
+    folder (or from an unrecorded one, before stores kept it). A snapshot of another folder with
+    the same id (a copy made before ``init --from`` gave copies their own id) is refused, naming
+    both folders, unless ``across_registers`` is true.
+    """
+    check_quarter(quarter, "--quarter")
     if against:
-        check_quarter(against)
-    with open_existing(path) as db:
-        current = db.latest(register.id, quarter)
+        check_quarter(against, "--against")
+    folder = None if across_registers else register_folder(register)
+    with open_existing(location) as db:
+        current = db.latest(register.id, quarter, folder)
         if current is None:
-            raise InputError(Problem(str(path), register.id, "--quarter", quarter,
+            _refuse_other_folder(db, register, quarter, "--quarter", folder)
+            raise InputError(Problem(describe(location), register.id, "--quarter", quarter,
                                      "a quarter with a snapshot (see climaterisk history)"))
-        earlier = db.latest(register.id, against) if against else db.before(register.id, quarter)
+        if against:
+            earlier = db.latest(register.id, against, folder)
+        else:
+            earlier = db.before(register.id, quarter, folder)
         if earlier is None:
-            raise InputError(Problem(str(path), register.id, "--against", against,
+            if against:
+                _refuse_other_folder(db, register, against, "--against", folder)
+            raise InputError(Problem(describe(location), register.id, "--against", against,
                                      "an earlier quarter with a snapshot (see climaterisk history)"))
-    return review_snapshots(current, earlier)
+    pack = review_snapshots(current, earlier)
+    pack["register_folders"] = {"current": current.register_path, "against": earlier.register_path}
+    return pack
 
 
-def movement_since_last(path: Path, result: Assessment) -> tuple[str, list[dict]] | None:
-    """The movement of ``result`` since the latest snapshot of its register in the store at
-    ``path``, labelled for the report, or None when there is no such snapshot."""
-    if not path.exists():
+def _refuse_other_folder(db: Store, register: Register, quarter: str, option: str,
+                         folder: str | None) -> None:
+    """Refuse, naming the folders, when ``quarter`` has snapshots of the same register id taken
+    from another folder only."""
+    if folder is None:
+        return
+    other = db.latest(register.id, quarter)
+    if other is not None and other.register_path != folder:
+        raise InputError(Problem(
+            db.name, register.id, option, quarter,
+            f"a snapshot of the register in {_shown(folder)}, but {quarter} was taken from another "
+            f"register with the same id, in {_shown(other.register_path)}; give that register its own "
+            "id, or pass --across-registers to compare them anyway"))
+
+
+def _shown(folder: str) -> str:
+    """A recorded register folder as shown in messages: relative to the current folder when inside it."""
+    try:
+        return str(Path(folder).relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return folder
+
+
+def movement_since_last(location: Location, result: Assessment) -> tuple[str, list[dict]] | None:
+    """The movement of ``result`` since the latest snapshot of its register (same id, same folder)
+    in the store at ``location``, labelled for the report, or None when there is no such snapshot."""
+    last = last_snapshot(location, result.register)
+    if last is None:
         return None
-    with Store(path) as db:
-        snaps = db.list(result.register.id)
-    if not snaps:
-        return None
-    last = snaps[-1]
     years = [h.year for h in result.horizons]
     return (f"{last.quarter} revision {last.revision}, {last.scenario_id}",
             movements(last.results, result.to_dict(), years))

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from climaterisk.analysis.transition_plan import latest_value
-from climaterisk.history.store import Store
+from climaterisk.history.store import Location, last_snapshot
 from climaterisk.io import read_yaml
 from climaterisk.register import Register
 
@@ -31,16 +31,12 @@ def snapshot_targets(register_files: Mapping[str, str]) -> dict[str, float | Non
     return {t["id"]: latest_value(t) for t in targets if isinstance(t, Mapping) and "id" in t}
 
 
-def previous_targets(path: Path, register: Register) -> tuple[str, dict[str, float | None]] | None:
-    """(label, {target id: value}) of the latest snapshot of ``register`` in the store at ``path``,
-    or None when the store or such a snapshot is absent."""
-    if not path.exists():
+def previous_targets(location: Location, register: Register) -> tuple[str, dict[str, float | None]] | None:
+    """(label, {target id: value}) of the latest snapshot of ``register`` (same id, same folder) in
+    the store at ``location``, or None when the store or such a snapshot is absent."""
+    last = last_snapshot(location, register)
+    if last is None:
         return None
-    with Store(path) as db:
-        snaps = db.list(register.id)
-    if not snaps:
-        return None
-    last = snaps[-1]
     return (f"{last.quarter} revision {last.revision}", snapshot_targets(last.register_files))
 
 

@@ -30,6 +30,7 @@ from climaterisk.model.draws import (
     gather,
     scratch,
 )
+from climaterisk.model.paired import PairedPlan, PairedStats, PairedSummary, paired_cells, paired_plan
 from climaterisk.model.streaming import RowSummary
 
 
@@ -224,13 +225,16 @@ class Samples:
     ``total`` is the loss of all risks (opportunities excluded), every trial. ``summary``
     holds the risk measures of every row (risks and opportunities, then loss categories, then
     sites and the company-level row) without keeping their trials. ``by_risk`` (R rows) and
-    ``by_site`` (S + 1 rows) keep every trial only when asked for (``keep=True``).
+    ``by_site`` (S + 1 rows) keep every trial only when asked for (``keep=True``). A *paired*
+    configuration (``simulate(paired=...)``) keeps no trial at all: ``total`` is None and
+    ``paired`` holds its difference from the residual (:class:`~climaterisk.model.paired.PairedStats`).
     """
 
-    total: np.ndarray
+    total: np.ndarray | None
     summary: RowSummary | None = None
     by_risk: np.ndarray | None = None
     by_site: np.ndarray | None = None
+    paired: PairedStats | None = None
 
 
 def loss_categories(portfolio: Portfolio) -> list[str]:
@@ -364,6 +368,7 @@ def simulate(
     observers: Sequence[Callable[[int, Draws], None]] = (),
     workers: int = 1,
     keep: bool = False,
+    paired: Collection[str] = (),
 ) -> dict[str, Samples]:
     """Simulate ``trials`` years of ``portfolio`` and evaluate every configuration on them.
 
@@ -378,10 +383,23 @@ def simulate(
     beyond losses; it must only write to the trials of that chunk, and not keep the draws: their
     arrays are reused by the next chunk). ``progress`` is called with the number of trials done
     after each chunk.
+
+    Configurations named in ``paired`` (each differing from the one named ``residual`` on a few
+    links: a control's "all controls but this one") keep no per-trial array: they are evaluated
+    together, only on the events of the links where they differ, and their
+    :attr:`Samples.paired` holds the mean and standard error of their per-trial difference from
+    the residual and the VaR 99% of their total (:mod:`climaterisk.model.paired`).
     """
+    paired_configs = [c for c in configs if c.name in paired]
+    configs = [c for c in configs if c.name not in paired]
     out = empty_samples(portfolio, configs, trials, totals_only, keep)
     block = block_trials(portfolio)
     bounds = chunk_bounds(trials, auto_chunk(portfolio, configs, chunk_trials, totals_only), block)
+    plan = summary = base = None
+    if paired_configs:
+        base = next(c for c in configs if c.name == "residual" and c.name not in totals_only)
+        plan = paired_plan(portfolio, paired_configs, base)
+        summary = PairedSummary(plan.names, trials, block)
     lock = threading.Lock()
     done = [0]
     spaces: dict[int, Workspace] = {}  # one per thread, for this run only
@@ -390,6 +408,8 @@ def simulate(
         ws = spaces.setdefault(threading.get_ident(), Workspace())
         result, draws = compute_chunk(portfolio, configs, seed, trials, *bound, totals_only, ws)
         start = bound[0] * block
+        if plan is not None:
+            _add_paired(portfolio, draws, plan, summary, paired_configs, base, result, bound, start, ws)
         stop = store_chunk(portfolio, out, bound[0], result)
         for observer in observers:
             observer(start, draws)
@@ -404,4 +424,26 @@ def simulate(
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(work, bounds))
+    if summary is not None:
+        for name, stats in summary.finish(out[plan.base].total).items():
+            out[name] = Samples(None, paired=stats)
     return out
+
+
+def _add_paired(portfolio: Portfolio, draws: Draws, plan: PairedPlan, summary: PairedSummary,
+                configs: Sequence[Config], base: Config, result: ChunkResult, bound: tuple[int, int],
+                start: int, ws: Workspace | None) -> None:
+    """One chunk of the paired configurations: the sparse ones' cells, and the trials where a
+    dense one (recurring costs or episodes differ) differs from the base."""
+    base_total = result[plan.base][0]
+    slot, trial, total = paired_cells(plan, draws, base_total)
+    if plan.dense:
+        parts = [(slot, trial, total)]
+        for j in plan.dense:
+            full = total_by_difference(portfolio, draws, configs[j], base, base_total, ws)
+            t = np.flatnonzero(full != base_total)
+            parts.append((np.full(len(t), j), t, full[t]))
+        slot, trial, total = (np.concatenate(a) for a in zip(*parts, strict=True))
+        order = np.lexsort((trial, slot))
+        slot, trial, total = slot[order], trial[order], total[order]
+    summary.add(bound[0], bound[1], start, base_total, slot, trial, total)

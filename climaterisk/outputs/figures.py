@@ -1,4 +1,4 @@
-"""Report figures with matplotlib (PNG and SVG). Only drawing here: the numbers come from
+"""Report figures with matplotlib (PNG, SVG and, for LaTeX, PDF). Only drawing here: the numbers come from
 assessments already computed and, for the emission pathways, from
 :func:`climaterisk.analysis.pathways.pathways`.
 
@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from climaterisk.analysis.pathways import Pathways, pathways
 from climaterisk.analysis.results import Assessment
 from climaterisk.analysis.sensitivity import SensitivityResult
-from climaterisk.io import atomic_write
+from climaterisk.io import OutputSet, output_set
 from climaterisk.register import Register
 
 STYLE = {"svg.hashsalt": "climaterisk", "font.size": 9, "axes.spines.top": False,
@@ -31,17 +31,29 @@ def _millions(x: float) -> float:
     return x / 1e6
 
 
-def save(fig: Figure, folder: Path, name: str) -> dict[str, Path]:
-    """Write ``name.png`` and ``name.svg`` atomically; return their paths."""
-    out = {}
-    for ext in ("png", "svg"):
-        buffer = io.BytesIO()
-        metadata = {"Date": None} if ext == "svg" else {"Software": None}
-        fig.savefig(buffer, format=ext, dpi=150, bbox_inches="tight", metadata=metadata)
-        path = folder / f"{name}.{ext}"
-        atomic_write(path, buffer.getvalue())
-        out[ext] = path
-    return out
+SAVE_RC = {"pdf.fonttype": 42, "ps.fonttype": 42, "svg.fonttype": "path"}
+"""Settings of the saving call: fonts embedded as TrueType in PDF (vector, text that copies out;
+never Type 3 bitmaps), text drawn as paths in SVG (vector, no font needed to view it)."""
+_METADATA = {"svg": {"Date": None}, "png": {"Software": None},
+             "pdf": {"CreationDate": None, "ModDate": None, "Producer": None}}
+
+
+def save(fig: Figure, out: Path | OutputSet, name: str,
+         formats: tuple[str, ...] = ("png", "svg")) -> dict[str, Path]:
+    """Write ``name.png`` and ``name.svg`` (and ``name.pdf`` when ``formats`` says so) into folder
+    ``out`` (all moved in together), or stage them in the set ``out``; return their paths (in a
+    set: the staged paths, readable until it is committed). ``name`` may hold a subfolder
+    (``figures/heatmap``). PDF and SVG are vector with the fonts of :data:`SAVE_RC`."""
+    paths = {}
+    with output_set(out) as files:
+        for ext in formats:
+            buffer = io.BytesIO()
+            with matplotlib.rc_context(SAVE_RC):
+                fig.savefig(buffer, format=ext, dpi=150, bbox_inches="tight", metadata=_METADATA[ext])
+            paths[ext] = files.add(f"{name}.{ext}", buffer.getvalue())
+    if not isinstance(out, OutputSet):
+        return {ext: files.target(f"{name}.{ext}") for ext in paths}
+    return paths
 
 
 def exceedance(result: Assessment) -> Figure:
@@ -118,20 +130,29 @@ def heatmap(register: Register) -> Figure:
 
 
 def control_ranking(result: Assessment) -> Figure:
-    """Controls ranked by EAL benefit in the last horizon, with 2 standard errors."""
+    """Controls ranked by EAL benefit in the last horizon, with 2 standard errors; each bar named by
+    the control's id and title (long titles shortened), marked as derived from a simulation."""
     h = result.horizons[-1].year
-    rows = sorted(((c.id, next(b for b in c.benefits if b.year == h)) for c in result.controls or []),
-                  key=lambda x: x[1].eal)
+    rows = sorted(((_control_label(c.id, c.title), next(b for b in c.benefits if b.year == h))
+                   for c in result.controls or []), key=lambda x: x[1].eal)
     cur = result.register.currency
     with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=(6, 0.28 * max(len(rows), 3) + 1))
+        fig = Figure(figsize=(7, 0.3 * max(len(rows), 3) + 1.2))
         ax = fig.subplots()
         ax.barh([r[0] for r in rows], [_millions(b.eal) for _, b in rows],
                 xerr=[_millions(2 * b.eal_se) for _, b in rows], color=RESIDUAL)
-        ax.set_xlabel(f"reduction of residual EAL [million {cur} per year]")
-        ax.set_title(f"Control benefit in {h} ({result.scenario.id})")
+        ax.tick_params(axis="y", labelsize=7)
+        ax.set_xlabel(f"reduction of residual EAL [million {cur} per year]; bars: 2 standard errors")
+        ax.set_title(f"Control benefit in {h} ({result.scenario.id}; derived: simulated, "
+                     f"{result.trials:,} trials)")
         ax.grid(axis="x", alpha=0.3)
     return fig
+
+
+def _control_label(cid: str, title: str, width: int = 48) -> str:
+    """``C3 Title`` cut to ``width`` characters (with an ellipsis) so that the axis keeps its room."""
+    label = f"{cid} {' '.join(title.split())}".strip()
+    return label if len(label) <= width else label[: width - 1].rstrip() + "…"
 
 
 def tornado(result: SensitivityResult, top: int = 20) -> Figure:
@@ -164,10 +185,10 @@ def tornado(result: SensitivityResult, top: int = 20) -> Figure:
     return fig
 
 
-def write_tornado(folder: Path, result: SensitivityResult, top: int = 20) -> dict[str, Path]:
-    """Draw the tornado figure into ``folder`` as ``tornado.png`` and ``tornado.svg``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    return save(tornado(result, top), folder, "tornado")
+def write_tornado(out: Path | OutputSet, result: SensitivityResult, top: int = 20) -> dict[str, Path]:
+    """Draw the tornado figure into folder ``out`` (or the set ``out``) as ``tornado.png`` and
+    ``tornado.svg``."""
+    return save(tornado(result, top), out, "tornado")
 
 
 def pathway_chart(p: Pathways) -> Figure:
@@ -196,9 +217,11 @@ def pathway_chart(p: Pathways) -> Figure:
     return fig
 
 
-def write_all(folder: Path, main: Assessment, compared: list[Assessment]) -> dict[str, dict[str, Path]]:
-    """Draw every report figure into ``folder``; return {name: {png, svg}}."""
-    folder.mkdir(parents=True, exist_ok=True)
+def write_all(out: Path | OutputSet, main: Assessment, compared: list[Assessment],
+              subfolder: str = "") -> dict[str, dict[str, Path]]:
+    """Draw every report figure into folder ``out`` (all moved in together), or stage them in
+    the set ``out`` under ``subfolder``; return {name: {png, svg, pdf}} (staged paths in a set).
+    The PDF is the one the LaTeX report includes (vector, TrueType fonts)."""
     figures = {
         "exceedance": exceedance(main),
         "scenarios": scenario_comparison([main, *compared]),
@@ -213,4 +236,11 @@ def write_all(folder: Path, main: Assessment, compared: list[Assessment]) -> dic
                         range(reg.ghg.reporting_year, max(last, reg.ghg.reporting_year) + 1))
         if path is not None:
             figures["pathways"] = pathway_chart(path)
-    return {name: save(fig, folder, name) for name, fig in figures.items()}
+    prefix = f"{subfolder.strip('/')}/" if subfolder else ""
+    with output_set(out) as files:
+        drawn = {name: save(fig, files, prefix + name, ("png", "svg", "pdf"))
+                 for name, fig in figures.items()}
+    if not isinstance(out, OutputSet):
+        return {name: {ext: files.target(f"{prefix}{name}.{ext}") for ext in paths}
+                for name, paths in drawn.items()}
+    return drawn

@@ -1,9 +1,17 @@
-"""Turn results into text: terminal tables, Markdown, CSV and JSON. No computation here."""
+"""Turn results into text: terminal tables, Markdown, CSV and JSON. No computation here.
+
+Register and scenario text is escaped per format here, with the helpers of
+:mod:`climaterisk.escape`: in Markdown every table cell, header and line of register text goes
+through :func:`~climaterisk.escape.md_escape` (HTML entities, Markdown specials and the table pipe
+escaped); in CSV every text cell a spreadsheet could run as a formula is neutralised. Terminal
+text needs no escaping: the register's text policy refuses control characters at validation.
+"""
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -12,6 +20,7 @@ from tabulate import tabulate
 from climaterisk.analysis.graph import Gap
 from climaterisk.analysis.results import Assessment, HorizonResult, Line
 from climaterisk.errors import Problem
+from climaterisk.escape import md_escape, neutralise
 from climaterisk.outputs.frames import MEASURES, summary
 from climaterisk.register import Register
 from climaterisk.register.certification import STATUS_LABELS
@@ -20,6 +29,20 @@ from climaterisk.scenarios import Scenario
 if TYPE_CHECKING:  # pandas is imported when a frame is made: it costs a quarter second
     import pandas as pd
 
+
+
+def _grid(rows: list, headers: list, markdown: bool, plain: str = "simple", **options: object) -> str:
+    """A tabulate table: GitHub Markdown with every text cell and header escaped, or terminal text
+    in the ``plain`` table format."""
+    if markdown:
+        rows = [[md_escape(c) if isinstance(c, str) else c for c in row] for row in rows]
+        headers = [md_escape(h) for h in headers]
+    return tabulate(rows, headers=headers, tablefmt="github" if markdown else plain, **options)
+
+
+def _md(text: str, markdown: bool) -> str:
+    """Register text for a line of Markdown (escaped), or as it is for the terminal."""
+    return md_escape(text) if markdown else text
 
 
 def money(x: float) -> str:
@@ -50,14 +73,13 @@ def _rows(lines: Iterable[Line], with_category: bool = True, width: int = 44) ->
 
 def assessment_text(result: Assessment, markdown: bool = False) -> str:
     """The assessment as terminal tables (or Markdown): a row per risk, per horizon."""
-    fmt = "github" if markdown else "simple"
     reg, sc, cur = result.register, result.scenario, result.register.currency
     head = "## " if markdown else ""
     out = [
-        f"{'# ' if markdown else ''}Climate risk assessment: {reg.organisation} "
+        f"{'# ' if markdown else ''}Climate risk assessment: {_md(reg.organisation, markdown)} "
         f"(register {reg.id}, as of {reg.as_of.isoformat()})",
         "",
-        f"Scenario {sc.id}: {sc.name}; transition narrative: {', '.join(sc.ngfs)}.",
+        _md(f"Scenario {sc.id}: {sc.name}; transition narrative: {', '.join(sc.ngfs)}.", markdown),
         (f"{result.trials:,} trials, seed {result.seed}. " if result.manifest.get("method") != "fft"
          else "Exact distributions (discretisation and FFT), no sampling. ")
         + f"Money columns: annual loss in {cur} per year. "
@@ -70,8 +92,8 @@ def assessment_text(result: Assessment, markdown: bool = False) -> str:
         width = 200 if markdown else 44
         rows = _rows(h.by_risk, width=width)
         rows.append(["", "Total", "", *_rows([h.total], with_category=False)[0][2:]])
-        out.append(tabulate(rows, headers=["risk", "title", "category", *money_cols],
-                            tablefmt=fmt, colalign=("left", "left", "left", *["right"] * 4)))
+        out.append(_grid(rows, ["risk", "title", "category", *money_cols], markdown,
+                         colalign=("left", "left", "left", *["right"] * 4)))
         rse = h.total.residual.se / h.total.residual.mean if h.total.residual.mean else 0.0
         if result.manifest.get("method") != "fft":
             out += ["", f"Standard error of total residual EAL: {money(h.total.residual.se)} "
@@ -86,9 +108,8 @@ def assessment_text(result: Assessment, markdown: bool = False) -> str:
             out += ["", f"Opportunities in {h.year}: expected annual benefit ({cur}/yr)", ""]
             opp = [[o.id, short(o.title, width), o.category, money(o.inherent.mean)]
                    for o in h.opportunities]
-            out.append(tabulate(opp, headers=["opportunity", "title", "category",
-                                              f"expected benefit ({cur})"],
-                                tablefmt=fmt, colalign=("left", "left", "left", "right")))
+            out.append(_grid(opp, ["opportunity", "title", "category", f"expected benefit ({cur})"],
+                             markdown, colalign=("left", "left", "left", "right")))
     return "\n".join(out) + "\n"
 
 
@@ -109,7 +130,11 @@ def assessment_frame(result: Assessment) -> pd.DataFrame:
 
 
 def assessment_csv(result: Assessment) -> str:
-    return assessment_frame(result).to_csv(index=False, float_format="%.2f")
+    """The long table of :func:`assessment_frame` as CSV, formula-like text neutralised."""
+    frame = assessment_frame(result)
+    for column in ("scenario", "level", "id", "title", "category", "basis"):
+        frame[column] = frame[column].map(neutralise)
+    return frame.to_csv(index=False, float_format="%.2f")
 
 
 def to_json(data: dict) -> str:
@@ -158,7 +183,6 @@ def _date(d) -> str:  # type: ignore[no-untyped-def]
 
 def register_text(register: Register, markdown: bool = False) -> str:
     """The register as the committee knows it: risks with impact and controls; sites; controls."""
-    fmt = "github" if markdown else "grid"
     head = "## " if markdown else ""
     widths = None if markdown else [16, 22, 48, 44]
     rows = []
@@ -166,11 +190,11 @@ def register_text(register: Register, markdown: bool = False) -> str:
         controls = "; ".join(f"{c} {register.control(c).title}" for c in risk.control_ids)
         rows.append([risk.category.replace("_", " "), f"{risk.id} {risk.title}",
                      " ".join(risk.narrative.split()), controls or "(none)"])
-    out = [f"{'# ' if markdown else ''}Climate risk register: {register.organisation} "
+    out = [f"{'# ' if markdown else ''}Climate risk register: {_md(register.organisation, markdown)} "
            f"({register.id}, as of {register.as_of.isoformat()})", "",
            f"{head}Risks", "",
-           tabulate(rows, headers=["category", "risk", "impact", "controls"], tablefmt=fmt,
-                    maxcolwidths=widths)]
+           _grid(rows, ["category", "risk", "impact", "controls"], markdown, plain="grid",
+                 maxcolwidths=widths)]
     cur = register.currency
     site_rows = []
     for s in sorted(register.sites, key=lambda s: s.id):
@@ -179,10 +203,9 @@ def register_text(register: Register, markdown: bool = False) -> str:
         hazards = ", ".join(f"{k} {v:g}/yr" for k, v in sorted(s.hazards.items())) or "-"
         site_rows.append([s.id, short(s.name, 40), s.kind, s.region, money(s.replacement_value),
                           money(s.interruption_cost_per_day), cert, hazards])
-    out += ["", f"{head}Sites", "", tabulate(
-        site_rows, headers=["site", "name", "kind", "region", f"value ({cur})",
-                            f"outage cost ({cur}/day)", "ISO 22301", "local hazard rates"],
-        tablefmt="github" if markdown else "simple")]
+    out += ["", f"{head}Sites", "", _grid(
+        site_rows, ["site", "name", "kind", "region", f"value ({cur})",
+                    f"outage cost ({cur}/day)", "ISO 22301", "local hazard rates"], markdown)]
     mitigates = {c.id: [r.id for r in register.risks if c.id in r.control_ids] for c in register.controls}
     ctrl_rows = []
     for c in sorted(register.controls, key=lambda c: (len(c.id), c.id)):
@@ -190,23 +213,22 @@ def register_text(register: Register, markdown: bool = False) -> str:
         ctrl_rows.append([c.id, short(c.title, 44), c.type, status, ", ".join(mitigates[c.id]) or "-",
                           ", ".join(c.clauses) or "-", c.owner or "-", _date(c.last_tested),
                           c.last_incident_review.isoformat() if c.last_incident_review else "-"])
-    out += ["", f"{head}Controls", "", tabulate(
-        ctrl_rows, headers=["control", "title", "type", "status", "risks", "ISO 22301", "owner",
-                            "last tested / exercised", "last post-incident review"],
-        tablefmt="github" if markdown else "simple")]
+    out += ["", f"{head}Controls", "", _grid(
+        ctrl_rows, ["control", "title", "type", "status", "risks", "ISO 22301", "owner",
+                    "last tested / exercised", "last post-incident review"], markdown)]
     return "\n".join(out) + "\n"
 
 
 def gaps_text(gaps: list[Gap], register: Register, markdown: bool = False) -> str:
-    fmt = "github" if markdown else "simple"
+    """The register's gaps, a reason per row."""
     assumed = sum(bool(g.assumed) for g in gaps)
     title = (f"Gaps in register {register.id} as of {register.as_of.isoformat()}: "
              f"{len(gaps)} finding(s), {assumed} of them resting on inputs marked as assumptions")
     if not gaps:
         return title + "\n"
     rows = [[g.rule, g.entity, g.reason] for g in gaps]
-    return title + "\n\n" + tabulate(rows, headers=["rule", "where", "reason"], tablefmt=fmt,
-                                     maxcolwidths=None if markdown else [28, 26, 90]) + "\n"
+    return title + "\n\n" + _grid(rows, ["rule", "where", "reason"], markdown,
+                                  maxcolwidths=None if markdown else [28, 26, 90]) + "\n"
 
 
 # --------------------------------------------------------------------------- controls and coverage
@@ -214,7 +236,6 @@ def gaps_text(gaps: list[Gap], register: Register, markdown: bool = False) -> st
 
 def controls_text(result: Assessment, markdown: bool = False) -> str:
     """Each control's benefit per horizon, ranked, with the single points of failure."""
-    fmt = "github" if markdown else "simple"
     cur = result.register.currency
     last = result.horizons[-1].year
     data = result.controls_dict()
@@ -236,7 +257,7 @@ def controls_text(result: Assessment, markdown: bool = False) -> str:
     out = [f"Control benefits under {result.scenario.id} ({result.trials:,} trials, seed {result.seed}); "
            f"{cur} per year, residual loss without the control minus with all controls, ranked by "
            f"EAL benefit in {last}.", "",
-           tabulate(rows, headers=headers, tablefmt=fmt)]
+           _grid(rows, headers, markdown)]
     for r in data["by_year"]:
         spf = r["single_points_of_failure"]
         out += ["", f"Single points of failure in {r['year']}: largest VaR 99% increase if removed: "
@@ -253,14 +274,13 @@ def _pct(x: dict | None) -> str:
 
 def coverage_text(result: Assessment, markdown: bool = False) -> str:
     """Certification, clause and simulated exposure coverage of ISO 22301."""
-    fmt = "github" if markdown else "simple"
     head = "## " if markdown else ""
     iso = result.iso22301()
     reg = result.register
-    out = [f"{'# ' if markdown else ''}ISO 22301 coverage: {reg.organisation} ({reg.id}) under "
-           f"{result.scenario.id}", "",
-           f"Renewal assumption: {iso['renewal_assumption'] or iso['renewal']} "
-           f"(certificate cycle {iso['certification_cycle_years']:g} years).", "",
+    out = [f"{'# ' if markdown else ''}ISO 22301 coverage: {_md(reg.organisation, markdown)} ({reg.id}) "
+           f"under {result.scenario.id}", "",
+           _md(f"Renewal assumption: {iso['renewal_assumption'] or iso['renewal']} "
+               f"(certificate cycle {iso['certification_cycle_years']:g} years).", markdown), "",
            f"{head}Certification by site kind", ""]
     periods = [("as of " + iso["certification"]["as_of"]["date"], iso["certification"]["as_of"])]
     periods += [(str(x["year"]), x) for x in iso["certification"]["by_year"]]
@@ -270,9 +290,8 @@ def coverage_text(result: Assessment, markdown: bool = False) -> str:
             rows.append([label, r["site_kind"], r["company"], r["lessor"], r["not_certified"],
                          r["unknown"], f"{r['certified']} of {r['sites']}",
                          f"{r['share_by_count']:.1%}", f"{r['share_by_value']:.1%}"])
-    out.append(tabulate(rows, headers=["when", "site kind", "company BCMS", "lessor", "not certified",
-                                       "unknown", "certified", "share by count", "share by value"],
-                        tablefmt=fmt))
+    out.append(_grid(rows, ["when", "site kind", "company BCMS", "lessor", "not certified",
+                            "unknown", "certified", "share by count", "share by value"], markdown))
     out += ["", "company BCMS: certified under the company's own BCMS; lessor: covered by the "
             "lessor's or operator's certificate, not the company's BCMS; unknown: no information "
             "(neither certified nor a gap)."]
@@ -286,18 +305,18 @@ def coverage_text(result: Assessment, markdown: bool = False) -> str:
             cells = ([f"{len(m['clauses'][c]['covered_kinds'])}/{n}" for c in ids] if m["applicable"]
                      else ["n/a"] * len(ids))
             rows.append([m["risk"], short(m["title"], 34), *cells])
-        out.append(tabulate(rows, headers=["risk", "title", *ids], tablefmt=fmt))
-        out.append(f"{len(clauses['gaps'])} gap(s); clause 8 applies to {clauses['applies_to']} "
-                   "(n/a: not a disruption risk); clauses: " + "; ".join(
-                       f"{c['id']} {c['title']}" for c in clauses["clauses"]))
+        out.append(_grid(rows, ["risk", "title", *ids], markdown))
+        out.append(_md(f"{len(clauses['gaps'])} gap(s); clause 8 applies to {clauses['applies_to']} "
+                       "(n/a: not a disruption risk); clauses: " + "; ".join(
+                           f"{c['id']} {c['title']}" for c in clauses["clauses"]), markdown))
     out += ["", f"{head}Business impact analysis (ISO 22301 8.2.2)", ""]
     if iso["bia"]:
         rows = [[a["id"], short(a["name"], 30), a["priority"] or "-", f"{a['mtpd_days']:g}",
                  f"{a['rto_days']:g}", f"{a['rpo_hours']:g}", short(a["mbco"], 40),
                  ", ".join(f"{d['site']} ({d['iso22301']})" for d in a["depends_on_sites"]) or "-",
                  ", ".join(a["depends_on_activities"]) or "-"] for a in iso["bia"]]
-        out.append(tabulate(rows, headers=["activity", "name", "priority", "MTPD (days)", "RTO (days)",
-                                           "RPO (hours)", "MBCO", "sites", "activities"], tablefmt=fmt))
+        out.append(_grid(rows, ["activity", "name", "priority", "MTPD (days)", "RTO (days)",
+                                "RPO (hours)", "MBCO", "sites", "activities"], markdown))
     else:
         out.append("The register lists no activity of a business impact analysis (bia.yaml absent or "
                    "empty): clause 8.2.2 is evidenced only by controls citing it.")
@@ -321,7 +340,7 @@ def coverage_text(result: Assessment, markdown: bool = False) -> str:
         ]
         rows = [[label, _pct(exp["inherent"][key]), _pct(exp["residual"][key])]
                 for label, key in measures]
-        out.append(tabulate(rows, headers=["measure", "inherent", "residual"], tablefmt=fmt))
+        out.append(_grid(rows, ["measure", "inherent", "residual"], markdown))
     return "\n".join(out) + "\n"
 
 
@@ -329,14 +348,14 @@ def coverage_text(result: Assessment, markdown: bool = False) -> str:
 
 
 def history_text(snapshots: list, markdown: bool = False) -> str:  # list[Snapshot]
+    """The recorded snapshots, one row each."""
     if not snapshots:
         return "No snapshots in this store yet: record one with climaterisk snapshot --quarter YYYYQn\n"
     rows = [[s.quarter, s.revision, s.created_utc, s.register_id, s.register_sha256[:12], s.scenario_id,
              s.headline_year or "-", money(s.residual_eal) if s.residual_eal is not None else "-",
              money(s.residual_var99) if s.residual_var99 is not None else "-"] for s in snapshots]
-    return tabulate(rows, headers=["quarter", "rev", "recorded (UTC)", "register", "register hash",
-                                   "scenario", "year", "residual EAL", "residual VaR 99%"],
-                    tablefmt="github" if markdown else "simple") + "\n"
+    return _grid(rows, ["quarter", "rev", "recorded (UTC)", "register", "register hash",
+                        "scenario", "year", "residual EAL", "residual VaR 99%"], markdown) + "\n"
 
 
 def _value(v: object) -> str:
@@ -345,7 +364,8 @@ def _value(v: object) -> str:
 
 
 def review_text(pack: dict, currency: str, markdown: bool = False) -> str:
-    fmt = "github" if markdown else "simple"
+    """The quarterly review pack: register changes, movements and their attribution, overdue
+    controls and targets."""
     head = "## " if markdown else ""
     cur, ago = pack["current"], pack["against"]
     label = (lambda x: f"{x['quarter']} rev {x['revision']} ({x['scenario']})") if "quarter" in cur else (
@@ -360,31 +380,31 @@ def review_text(pack: dict, currency: str, markdown: bool = False) -> str:
         for f in ch["fields"]:
             rows.append([ch["section"], ch["id"] or "(metadata)", "changed", f["field"], _value(f["old"]),
                          _value(f["new"])])
-    out.append(tabulate(rows, headers=["section", "id", "change", "field", "old", "new"], tablefmt=fmt)
+    out.append(_grid(rows, ["section", "id", "change", "field", "old", "new"], markdown)
                if rows else "No change to the register.")
     out += ["", f"{head}Movement of residual loss ({currency} per year)", ""]
     rows = [[m["year"], m["id"], short(m["title"], 36), money(m["eal_before"]), money(m["eal_after"]),
              f"{m['eal_change']:+,.0f}", money(2 * m["eal_change_se"]),
              "yes" if m["significant"] else "no", money(m["var99_before"]), money(m["var99_after"])]
             for m in pack["movements"]]
-    out.append(tabulate(rows, headers=["year", "id", "title", "EAL before", "EAL now", "change",
-                                       "2 x s.e.", "beyond noise", "VaR 99% before", "VaR 99% now"],
-                        tablefmt=fmt))
+    out.append(_grid(rows, ["year", "id", "title", "EAL before", "EAL now", "change",
+                            "2 x s.e.", "beyond noise", "VaR 99% before", "VaR 99% now"], markdown))
     out += ["", f"{head}Why the total moved (the parts add up to the change)", ""]
     rows = [[a["year"], f"{a['total_change']:+,.0f}", f"{a['register']:+,.0f}", f"{a['scenario']:+,.0f}",
              f"{a['sampling_noise']:+,.0f}"] for a in pack["attribution"] if a["id"] == "total"]
-    out.append(tabulate(rows, headers=["year", "change", "register changes", "scenario changes",
-                                       "sampling noise"], tablefmt=fmt))
+    out.append(_grid(rows, ["year", "change", "register changes", "scenario changes",
+                            "sampling noise"], markdown))
     out += ["", f"Top movers: {', '.join(pack['top_movers']) or '-'}."]
     if pack["rating_changes"]:
-        out.append("Rating changes: " + "; ".join(
+        out.append(_md("Rating changes: " + "; ".join(
             f"{r['id']} {r['field'].split('.')[-1]} {r['old']} -> {r['new']}"
-            for r in pack["rating_changes"]))
+            for r in pack["rating_changes"]), markdown))
     out += ["", f"{head}Controls overdue", ""]
-    out += [f"- {g['entity']}: {g['reason']}" for g in pack["overdue_controls"]] or ["None."]
+    out += [f"- {_md(g['entity'], markdown)}: {_md(g['reason'], markdown)}"
+            for g in pack["overdue_controls"]] or ["None."]
     out += ["", f"{head}Targets", ""]
-    out.append(tabulate([[t["id"], short(t["title"], 50), t["status"]] for t in pack["targets"]],
-                        headers=["target", "title", "status"], tablefmt=fmt))
+    out.append(_grid([[t["id"], short(t["title"], 50), t["status"]] for t in pack["targets"]],
+                     ["target", "title", "status"], markdown))
     return "\n".join(out) + "\n"
 
 
@@ -393,16 +413,65 @@ def blocks_text(blocks: list, markdown: bool = False) -> str:  # list[report.Blo
     from climaterisk.outputs.publish import format_cell
     from climaterisk.outputs.report.document import Table
 
-    fmt = "github" if markdown else "simple"
     out: list[str] = []
     for block in blocks:
         if isinstance(block, Table):
             rows = [[format_cell(v, k) for v, k in zip(row, block.kinds, strict=True)] for row in block.rows]
-            out += [f"### {block.title}" if markdown else block.title, "",
-                    tabulate(rows, headers=block.columns, tablefmt=fmt, disable_numparse=True)]
+            out += [f"### {md_escape(block.title)}" if markdown else block.title, "",
+                    _grid(rows, block.columns, markdown, disable_numparse=True)]
             if block.note:
-                out += ["", block.note]
+                out += ["", _md(block.note, markdown)]
+        elif markdown:
+            heading = re.match(r"(#{1,6} )(.*)", str(block), re.S)
+            out.append(heading.group(1) + md_escape(heading.group(2)) if heading else md_escape(block))
         else:
             out.append(str(block))
         out.append("")
     return "\n".join(out)
+
+
+def sig(x: float, digits: int = 3) -> str:
+    """``x`` [currency] in millions to ``digits`` significant figures, the precision an amount
+    driven by assumptions supports: ``519_512_345.0 -> '520'``, ``6_812_000 -> '6.81'``."""
+    if not math.isfinite(x):
+        return str(x)
+    m = x / 1e6
+    if m == 0:
+        return "0"
+    keep = digits - 1 - math.floor(math.log10(abs(m)))  # decimal places to keep (< 0: round to tens...)
+    return f"{round(m, keep):,.{max(keep, 0)}f}"
+
+
+def uncertainty_text(result: object, markdown: bool = False) -> str:  # UncertaintyResult
+    """The two-level run: what we don't know, then per horizon each measure of the total loss
+    in the default world, over the worlds (mean, 5th-95th percentile) and over all years pooled
+    (predictive), in millions of the register's currency, 3 significant figures."""
+    r = result  # an analysis.uncertainty.UncertaintyResult
+    cur = r.register.currency  # type: ignore[attr-defined]
+    lines = [f"What we don't know: {r.worlds} worlds x {r.trials:,} years each, "  # type: ignore[attr-defined]
+             f"scenario {r.scenario.id} (common random numbers; {cur} m/yr, 3 significant figures)",  # type: ignore[attr-defined]
+             ""]
+    rows = [[_md(u.name, markdown), u.kind, _md(short(u.distribution, 60), markdown)]
+            for u in r.unknowns]  # type: ignore[attr-defined]
+    lines += [_grid(rows, ["unknown (default run: register input at its mean, scenario central)",
+                           "kind", "distribution"], markdown)
+              if rows else "No input is declared epistemic and the scenario gives no ranges.", ""]
+    names = {"eal": "EAL", "var99": "VaR 99%", "tvar99": "TVaR 99%"}
+    for y in r.years:  # type: ignore[attr-defined]
+        rows = []
+        for config in ("residual", "inherent"):
+            for m, label in names.items():
+                rg = y.ranges[config][m]
+                rows.append([f"{config} {label}", sig(y.central[config][m]), sig(rg.mean),
+                             f"{sig(rg.p5)} - {sig(rg.p95)}", sig(y.predictive[config][m])])
+        lines += [f"{y.year}: total loss (opportunities excluded); inner Monte Carlo s.e. of one "
+                  f"world's residual EAL {sig(y.noise_se['residual'])} m", "",
+                  _grid(rows, ["measure", "default world", "mean of worlds", "5th - 95th pct of worlds",
+                               "predictive (all years)"], markdown, disable_numparse=True,
+                        colalign=("left", "right", "right", "right", "right")), ""]
+        rows = [[_md(rid, markdown), sig(rg.mean), f"{sig(rg.p5)} - {sig(rg.p95)}"]
+                for rid, rg in y.by_risk["residual"].items() if rg.p95 > 0 or rg.mean > 0]
+        if rows:
+            lines += [_grid(rows, [f"{y.year} risk", "residual EAL, mean", "5th - 95th pct"], markdown,
+                            disable_numparse=True, colalign=("left", "right", "right")), ""]
+    return "\n".join(lines).rstrip() + "\n"

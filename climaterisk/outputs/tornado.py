@@ -10,6 +10,7 @@ import io
 from typing import Any
 
 from climaterisk.analysis.sensitivity import SensitivityResult
+from climaterisk.escape import neutralise
 from climaterisk.outputs import render
 from climaterisk.outputs.report.document import Table
 
@@ -58,6 +59,16 @@ def tables(result: SensitivityResult, top: int | None = TABLE_TOP) -> list[str |
              "EAL 2 s.e.", "VaR99 swing", "VaR99 2 s.e."],
             ["int", "text", "text", "text", "text", "text", "money", "money", "money", "money",
              "money", "money"], rows))
+    for sob in result.sobol:
+        out.append(Table(
+            f"sobol_{sob.year}",
+            f"{sob.year}: Sobol indices of the total residual EAL, the top {len(sob.indices)} inputs varied "
+            f"together (Saltelli N = {sob.samples}, {sob.evaluations:,} points x {sob.trials:,} years; "
+            f"EAL mean {sob.eal_mean:,.0f}, s.d. {sob.eal_sd:,.0f} {cur}/yr)",
+            ["input", "first-order", "+- 95%", "total", "+- 95%"],
+            ["text", "num", "num", "num", "num"],
+            [[i.input, round(i.s1, 3), round(i.s1_conf, 3), round(i.st, 3), round(i.st_conf, 3)]
+             for i in sob.indices]))
     return out
 
 
@@ -70,7 +81,8 @@ def sensitivity_text(result: SensitivityResult, top: int | None = TABLE_TOP, mar
 
 
 def sensitivity_csv(result: SensitivityResult, top: int | None = None) -> str:
-    """One row per (year, input), ranked within the year; amounts in currency/yr."""
+    """One row per (year, input), ranked within the year; amounts in currency/yr; text that a
+    spreadsheet could run as a formula neutralised."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -78,7 +90,8 @@ def sensitivity_csv(result: SensitivityResult, top: int | None = None) -> str:
         for k, item in enumerate(result.ranked(year, top), 1):
             s, inp = item.at(year), item.input
             writer.writerow([
-                result.scenario.id, year, k, inp.name, inp.file, inp.entry, inp.field, inp.unit,
+                result.scenario.id, year, k,
+                *map(neutralise, (inp.name, inp.file, inp.entry, inp.field, inp.unit)),
                 source_kind(inp.source), inp.swing, value_text(inp.value), value_text(inp.low),
                 value_text(inp.high), *(f"{x:.2f}" for x in (s.eal_low, s.eal_high, s.eal_swing, s.eal_se,
                                                              s.var99_low, s.var99_high, s.var99_swing)),

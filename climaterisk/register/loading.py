@@ -17,7 +17,7 @@ import difflib
 from pathlib import Path
 
 from climaterisk.errors import Problem, RegisterError
-from climaterisk.io import FileProblemError, read_yaml, sha256_file, shipped_dir
+from climaterisk.io import FileProblemError, read_yaml, recover, sha256_file, shipped_dir
 from climaterisk.register import migration, schema
 from climaterisk.register.crosscheck import cross_check
 from climaterisk.register.distributions import LogNormal, Uniform
@@ -94,7 +94,13 @@ def load_register(path: str | Path | None = None) -> Register:
     data: dict[str, dict] = {}
     hashes: dict[str, str] = {}
     known = list(schema.REGISTER_FILES)
-    for child in sorted(folder.iterdir()):
+    try:
+        recover(folder)  # finish the files an interrupted run had committed (see io.OutputSet)
+        children = sorted(folder.iterdir())
+    except OSError as exc:
+        raise RegisterError(Problem(str(folder), "", "", str(folder),
+                                    f"a register folder you can read ({exc.strerror})")) from None
+    for child in children:
         if child.suffix in (".yaml", ".yml") and child.name not in known:
             hint = difflib.get_close_matches(child.name, known, n=1)
             problems.append(Problem(
@@ -150,25 +156,31 @@ def _interval(spec: dict) -> LogNormal:
 def _build_model(spec: dict, metrics: dict[str, dict]) -> Model:
     """One model of a risk or opportunity; ``metrics`` by id gives carbon emissions [t CO2e]."""
     kind = spec["type"]
+    epistemic = spec.get("uncertainty") == "epistemic"
     if kind == "site_event":
         down = spec.get("downtime_days")
         return SiteEvent(spec["hazard"], _interval(spec["damage"]), _interval(down) if down else None)
     if kind == "entity_event":
-        return EntityEvent(spec["rate"], _interval(spec["severity"]), spec.get("rate_driver"))
+        known = spec.get("rate_range")
+        rate_range = Uniform(known["low"], known["high"]) if known else None
+        rate = rate_range.mean() if rate_range else spec.get("rate", 0.0)
+        return EntityEvent(rate, _interval(spec["severity"]), spec.get("rate_driver"), rate_range)
     if kind == "outage_episode":
         return OutageEpisode(spec["trigger_days"], spec["probability"], _interval(spec["severity"]))
     if kind == "cooling_energy":
         sens, mech = spec.get("sensitivity"), spec.get("mechanical_cooling")
-        return CoolingEnergy(_interval(sens) if sens else None, _interval(mech) if mech else None)
+        return CoolingEnergy(_interval(sens) if sens else None, _interval(mech) if mech else None,
+                             epistemic)
     if kind == "cooling_water":
-        return CoolingWater(_interval(spec["sensitivity"]))
+        return CoolingWater(_interval(spec["sensitivity"]), epistemic)
     if kind == "carbon_cost":
         ids = tuple(sorted(spec.get("emissions", [])))  # sorted: the file's order must not matter
         share = spec.get("exposed_share", {"low": 0.0, "high": 0.0})
         drivers = spec.get("share_drivers")
         return CarbonCost(ids, sum(metrics[i]["value"] for i in ids), Uniform(share["low"], share["high"]),
-                          spec.get("projected"), (drivers["low"], drivers["high"]) if drivers else None)
-    return AnnualCost(_interval(spec["cost"]), spec.get("driver"))
+                          spec.get("projected"), (drivers["low"], drivers["high"]) if drivers else None,
+                          epistemic)
+    return AnnualCost(_interval(spec["cost"]), spec.get("driver"), epistemic)
 
 
 def _point(spec: dict | None) -> tuple[int, float] | None:

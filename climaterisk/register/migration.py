@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from climaterisk.errors import Problem, RegisterError
-from climaterisk.io import FileProblemError, atomic_write, read_yaml
+from climaterisk.io import FileProblemError, OutputSet, read_yaml
 
 __all__ = [
     "FORMAT_VERSION", "V1_DEFAULTS", "FormatNotice", "check_version", "file_version", "migrate_folder",
@@ -109,8 +109,9 @@ def migrate_texts(texts: dict[str, str], version: int) -> tuple[dict[str, str], 
 
 def migrate_folder(folder: Path, dry_run: bool = False) -> list[str]:
     """Rewrite the register folder ``folder`` to :data:`FORMAT_VERSION`; the changes, one line each
-    (empty: already current). Every new text is produced before any file is written, and each
-    file is written atomically; ``dry_run`` writes nothing. Comments and layout are kept."""
+    (empty: already current). Every new text is produced before any file is written, and the files
+    are moved in together (:class:`climaterisk.io.OutputSet`); ``dry_run`` writes nothing.
+    Comments and layout are kept."""
     file = folder / "register.yaml"
     if not file.is_file():
         raise RegisterError(Problem(str(file), "", "", None, "this file (it is required)"))
@@ -122,7 +123,8 @@ def migrate_folder(folder: Path, dry_run: bool = False) -> list[str]:
     texts = {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.yaml"))}
     new, changes = migrate_texts(texts, version)
     changed = [name for name in new if new[name] != texts[name]]
-    if not dry_run:
-        for name in changed:
-            atomic_write(folder / name, new[name])
+    if not dry_run and changed:
+        with OutputSet(folder) as out:  # the changed files moved in together
+            for name in changed:
+                out.add(name, new[name])
     return changes

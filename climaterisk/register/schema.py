@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from climaterisk.refdata import iso22301_clause_ids
+from climaterisk.refdata import disclosure_item_ids, iso22301_clause_ids
 from climaterisk.register.fields import (
     DATE_PATTERN,
     ID_PATTERN,
@@ -141,11 +141,36 @@ def _iso_provenance(iso: dict, at: At) -> None:
 
 # --------------------------------------------------------------------------- register
 
+WATER_STRESS_CATEGORIES = ("low", "low_medium", "medium_high", "high", "extremely_high", "arid_low_use",
+                           "unknown")
+"""Baseline water stress classes (the WRI Aqueduct classes, plus unknown)."""
+
+STATEMENT_FIELDS = {
+    "horizons_basis": "IFRS S2 10(d): how the short, medium and long term were chosen and how they "
+                      "relate to the company's planning horizons",
+    "value_chain": "IFRS S2 13: current and expected effects of climate risks and opportunities on the "
+                   "business model and value chain (suppliers, customers, lessors)",
+    "strategy_implications": "IFRS S2 22(a)(i): the company's own reading of what the scenario results "
+                             "mean for its strategy (added to the statement the tool derives)",
+    "capacity_to_adjust": "IFRS S2 22(a)(iii): capacity to adjust strategy and business model: "
+                          "financial flexibility, ability to redeploy or retire assets, climate investment",
+    "scenario_relevance": "IFRS S2 22(b)(i)(5): why the scenarios used are relevant to the company",
+    "scenario_in_risk_identification": "IFRS S2 25(a)(ii): whether and how scenario analysis is used "
+                                       "to identify climate-related risks",
+    "target_review": "IFRS S2 34: how targets are set and reviewed, validation by a third party, "
+                     "revisions",
+    "scope_exclusions": "IFRS S2 22(b)(i)(7): operations or activities left out of the register and why",
+    "data_centre_planning": "SASB TC-IM-130a.3: how environmental considerations enter the planning "
+                            "of data-centre needs (siting, cooling, water)",
+}
+"""The optional statements of ``disclosure.statements``: field -> the paragraph and what it says."""
+
+
 REGISTER_META = Obj([
     F("format_version", Num(lo=1, hi=2, integer=True),
       doc="format version: 2 (written now); 1 is read as 2 with a notice (`climaterisk migrate`)"),
     F("id", Id(), doc="register id"),
-    F("organisation", Str()),
+    F("organisation", Str(multiline=False)),
     F("description", Str(), False),
     F("reporting_period", Obj([F("start", Date()), F("end", Date())])),
     F("as_of", Date(), doc="date the register describes; gap rules measure time from it"),
@@ -159,7 +184,7 @@ REGISTER_META = Obj([
         F("long", Num(lo=1900, hi=2200, integer=True, unit="year")),
     ]), doc="the years short, medium and long term mean"),
     F("documents", ListOf(Obj([
-        F("id", Id()), F("title", Str()), F("publisher", Str(), False),
+        F("id", Id()), F("title", Str(multiline=False)), F("publisher", Str(), False),
         F("year", Num(lo=1900, hi=2200, integer=True), False), F("locator", Str(), False),
     ]), entities=True), False, "documents that sources cite by id"),
     F("governance", Str(), doc="governance description (IFRS S2 6-7)"),
@@ -199,7 +224,32 @@ REGISTER_META = Obj([
         F("climate_capex", Quantity(unit="currency", lo=0.0), False,
           "capital expenditure deployed towards climate risks and opportunities in the period"),
         F("remuneration_link", Str(), False, "how climate is factored into executive pay"),
-    ]), False, "inputs of the IFRS S2 metrics section"),
+        F("water_withdrawn_metric", Id(), False,
+          "metric id of water withdrawn [m³] (SASB TC-IM-130a.2, industry-based metrics)"),
+        F("water_discharged_metric", Id(), False,
+          "metric id of water discharged [m³]; water consumed is withdrawn minus discharged"),
+        F("water_consumed_metric", Id(), False,
+          "metric id of water consumed [m³], when reported (preferred to withdrawn minus discharged)"),
+        F("water_stress_by_region", MapOf(Obj([
+            F("category", Enum(WATER_STRESS_CATEGORIES),
+              doc="baseline water stress class of the region (WRI Aqueduct classes; unknown: not found)"),
+            F("source", Str(), doc="where the class comes from; `assumption: <basis>` marks it assumed"),
+        ])), False, "per region id: its baseline water stress class, for the share of water drawn in "
+          "high or extremely high water-stress regions"),
+        F("statements", Obj([
+            F(key, Str(allow_empty=True), False, text) for key, text in STATEMENT_FIELDS.items()
+        ]), False, "the judgements the IFRS S2 report states in words; an empty or missing field is "
+          "shown in the report as not stated, and its paragraph as a gap in `climaterisk disclosures`"),
+        F("explanations", MapOf(Str(), key=Enum(disclosure_item_ids)), False,
+          "per disclosure-index item id (`climaterisk disclosures`): why it is not disclosed (HKEX "
+          "comply-or-explain, or an IFRS S2 omission)"),
+        F("reliefs", ListOf(Obj([
+            F("item", Enum(disclosure_item_ids), doc="the disclosure-index item id the relief applies to"),
+            F("relief", Str(), doc="the relief used, e.g. IFRS S2 19-20 (qualitative financial effects) "
+              "or an HKEX implementation relief"),
+            F("reason", Str(), doc="why it applies, with the source"),
+        ])), False, "reliefs from IFRS S2 or HKEX Part D the company uses"),
+    ]), False, "inputs of the IFRS S2 metrics section and of the disclosure index"),
     F("iso22301", Obj([
         F("certification_cycle_years", Quantity(unit="years", lo=1, hi=10)),
         F("renewal", Enum(("renew", "lapse")), False,
@@ -209,7 +259,7 @@ REGISTER_META = Obj([
 ])
 
 REGION = Obj([
-    F("id", Id()), F("name", Str()),
+    F("id", Id()), F("name", Str(multiline=False)),
     F("common_events", ListOf(Obj([
         F("hazard", Id()),
         F("rate", Quantity(unit="events/yr", lo=0.0), doc="regional events per year"),
@@ -226,7 +276,7 @@ REGION = Obj([
 ])
 
 SITE = Obj([
-    F("id", Id()), F("name", Str()),
+    F("id", Id()), F("name", Str(multiline=False)),
     F("kind", Enum(SITE_KINDS)),
     F("region", Id(), doc="a region id"),
     F("description", Str(), False),
@@ -277,14 +327,14 @@ SITE = Obj([
 
 _COMMON_RISK_FIELDS = [
     F("time_horizons", ListOf(Enum(HORIZON_NAMES), min_items=1)),
-    F("owner", Nullable(Str()), False, "accountable role or team"),
+    F("owner", Nullable(Str(multiline=False)), False, "accountable role or team"),
     F("sites", Selector(), False, "sites the risk applies to"),
     F("models", ListOf(MODEL, min_items=1), doc="quantitative components; the loss is their sum"),
     F("source", Str(), False),
 ]
 
 RISK = Obj([
-    F("id", Id()), F("title", Str()),
+    F("id", Id()), F("title", Str(multiline=False)),
     F("category", Enum(RISK_CATEGORIES)),
     F("ifrs_s2_type", Enum(IFRS_TYPES)),
     F("impact", Str(), doc="impact narrative"),
@@ -297,7 +347,7 @@ RISK = Obj([
 ])
 
 OPPORTUNITY = Obj([
-    F("id", Id()), F("title", Str()),
+    F("id", Id()), F("title", Str(multiline=False)),
     F("category", Enum(OPPORTUNITY_CATEGORIES)),
     F("ifrs_s2_type", Enum(IFRS_TYPES)),
     F("description", Str()),
@@ -305,7 +355,7 @@ OPPORTUNITY = Obj([
 ])
 
 CONTROL = Obj([
-    F("id", Id()), F("title", Str()),
+    F("id", Id()), F("title", Str(multiline=False)),
     F("description", Str(), False),
     F("type", Enum(CONTROL_TYPES)),
     F("status", Enum(CONTROL_STATUSES)),
@@ -328,7 +378,7 @@ CONTROL = Obj([
     ]), False),
     F("iso22301_clauses", ListOf(Enum(iso22301_clause_ids)), False,
       "ISO 22301 clause-8 elements the control evidences"),
-    F("owner", Nullable(Str()), False),
+    F("owner", Nullable(Str(multiline=False)), False),
     F("last_tested", Nullable(SourcedDate()), False,
       "date of the last test or exercise of the control (ISO 22301 8.5); with a source, "
       "`assumption:` marks the date as assumed"),
@@ -340,7 +390,7 @@ CONTROL = Obj([
 ])
 
 METRIC = Obj([
-    F("id", Id()), F("name", Str()),
+    F("id", Id()), F("name", Str(multiline=False)),
     F("category", Enum(METRIC_CATEGORIES)),
     F("scope", Num(lo=1, hi=3, integer=True), False, "GHG scope (ghg metrics only)"),
     F("unit", Str()),
@@ -355,7 +405,7 @@ METRIC = Obj([
 _POINT = Obj([F("year", Num(lo=1900, hi=2200, integer=True)), F("value", Quantity())])
 
 TARGET = Obj([
-    F("id", Id()), F("title", Str()),
+    F("id", Id()), F("title", Str(multiline=False)),
     F("metric", Id(), False, "metric id the target tracks"),
     F("unit", Str()),
     F("baseline", _POINT), F("target", _POINT), F("latest", _POINT, False),
@@ -368,7 +418,7 @@ TARGET = Obj([
 ])
 
 BIA_ACTIVITY = Obj([
-    F("id", Id()), F("name", Str()),
+    F("id", Id()), F("name", Str(multiline=False)),
     F("description", Str(), False),
     F("priority", Num(lo=1, hi=5, integer=True), False, "1 (most urgent) to 5"),
     F("mtpd_days", Quantity(unit="days", lo=0.0, lo_open=True),

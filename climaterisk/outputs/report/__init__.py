@@ -11,8 +11,11 @@ The document model is in :mod:`.document`; the tables of each section are in a m
 
 from __future__ import annotations
 
+from climaterisk.analysis import disclosure_index, statements
 from climaterisk.analysis.pathways import pathways
 from climaterisk.analysis.results import Assessment
+from climaterisk.analysis.sensitivity import SensitivityResult
+from climaterisk.analysis.uncertainty import UncertaintyResult
 from climaterisk.outputs.report.appendix import (
     controls_table,
     inputs_table,
@@ -23,6 +26,16 @@ from climaterisk.outputs.report.appendix import (
     site_exposure_table,
 )
 from climaterisk.outputs.report.document import FigureRef, Report, Section, Table
+from climaterisk.outputs.report.index import (
+    RISK_ITEMS,
+    STRATEGY_ITEMS,
+    TARGET_ITEMS,
+    consistency_table,
+    context_for,
+    index_section,
+    industry_table,
+    statement_blocks,
+)
 from climaterisk.outputs.report.metrics import (
     cross_industry_table,
     ghg_blocks,
@@ -39,12 +52,14 @@ from climaterisk.outputs.report.risk_management import (
 )
 from climaterisk.outputs.report.strategy import (
     concentration_table,
+    control_benefit_table,
     financial_effects_table,
     risks_table,
     scenario_sources_table,
     scenario_table,
 )
 from climaterisk.outputs.report.transition import plan_blocks, target_blocks
+from climaterisk.outputs.report.uncertainty import uncertainty_blocks
 
 
 def _pathway_years(main: Assessment) -> list[int]:
@@ -55,16 +70,21 @@ def _pathway_years(main: Assessment) -> list[int]:
 
 def build_report(main: Assessment, compared: list[Assessment],
                  previous: tuple[str, list[dict]] | None = None,
-                 previous_targets: tuple[str, dict[str, float | None]] | None = None) -> Report:
+                 previous_targets: tuple[str, dict[str, float | None]] | None = None,
+                 uncertainty: tuple[SensitivityResult, UncertaintyResult | None] | None = None) -> Report:
     """The IFRS S2 summary: governance, strategy, risk management, metrics and targets.
 
     ``previous`` is (label, movements) against the last recorded review, if a history exists;
-    ``previous_targets`` is (label, {target id: value}) of that snapshot's targets.
+    ``previous_targets`` is (label, {target id: value}) of that snapshot's targets;
+    ``uncertainty`` a sensitivity sweep (and a two-level run) for the significant areas of
+    uncertainty (22(a)(ii)).
     """
     reg = main.register
     everything = sorted([main, *compared], key=lambda r: r.scenario.id)
     cur = reg.currency
     first, last = main.horizons[0], main.horizons[-1]
+    said = statements.all_statements(main, compared)
+    context = context_for(main, compared, previous is not None)
     intro = [
         f"Climate-related disclosures of {reg.organisation} for the period "
         f"{reg.reporting_period[0].isoformat()} to {reg.reporting_period[1].isoformat()}, structured "
@@ -86,38 +106,52 @@ def build_report(main: Assessment, compared: list[Assessment],
         f"{cur} {first.total.inherent.mean:,.0f} and {cur} {last.total.inherent.mean:,.0f}). "
         f"The 1-in-100-year loss after controls is {cur} {last.total.residual.var99:,.0f} in {last.year}.",
         financial_effects_table(main),
-        FigureRef("exceedance", "Loss exceedance curves, inherent and residual"),
+        FigureRef("exceedance", "Loss exceedance curves, inherent and residual (derived: simulated)"),
         concentration_table(main),
         "Climate resilience (IFRS S2 22): the same register simulated under each scenario, at each "
         "horizon, side by side.",
         scenario_table(everything),
-        FigureRef("scenarios", "Residual EAL and VaR 99% by category, scenario and horizon"),
+        FigureRef("scenarios", "Residual EAL and VaR 99% by category, scenario and horizon "
+                  "(derived: simulated)"),
         scenario_sources_table(everything),
     ])
+    if uncertainty is not None:
+        strategy.blocks += uncertainty_blocks(*uncertainty)
     if main.controls:
-        strategy.blocks.append(FigureRef("controls", "Controls ranked by the residual loss they avoid"))
+        strategy.blocks += [
+            FigureRef("controls", "Controls ranked by the residual loss they avoid, by id and title "
+                      "(derived: simulated)"),
+            control_benefit_table(main)]
+    strategy.blocks += statement_blocks(said, STRATEGY_ITEMS)
     risk_mgmt = Section("Risk management", "24-26", [
         " ".join(reg.risk_management.split()),
         rating_table(main),
-        FigureRef("heatmap", "Inherent ratings on the 5 x 5 likelihood x impact matrix"),
+        FigureRef("heatmap", "Inherent ratings on the 5 x 5 likelihood x impact matrix (reported: the "
+                  "register's ratings)"),
         movement_table(previous[1], previous[0], cur) if previous else
         "Movement since the previous review: no previous review is recorded for this register.",
         certification_table(main),
         gaps_table(main),
+        consistency_table(context.findings),
+        *statement_blocks(said, RISK_ITEMS),
     ])
     metrics = Section("Metrics and targets", "27-37", [
         ghg_table(main), reconciliation_table(main), *ghg_blocks(reg),
         *pathway_blocks(pathways(reg, [r.scenario for r in everything], _pathway_years(main))),
-        *([FigureRef("pathways", "Scope 1 + 2 (market-based) by scenario and year")] if reg.ghg else []),
+        *([FigureRef("pathways", "Scope 1 + 2 (market-based) by scenario and year (derived: projected "
+                     "from the GHG account)")] if reg.ghg else []),
         cross_industry_table(main), *plan_blocks(reg), targets_table(main),
         *target_blocks(reg, previous_targets),
+        *statement_blocks(said, TARGET_ITEMS),
+        industry_table(reg),
     ])
     trace = Section("Traceability", "", [manifest_table(everything), inputs_table(main, True)])
     return Report(
         title=f"Climate-related disclosures: {reg.organisation}",
         intro=intro,
         sections=[Section("Governance", "6-7", [" ".join(reg.governance.split())]), strategy,
-                  risk_mgmt, metrics, trace],
+                  risk_mgmt, metrics, trace,
+                  index_section(disclosure_index.check_index(context), reg)],
     )
 
 

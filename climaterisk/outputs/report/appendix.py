@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from climaterisk.analysis.results import Assessment
+from climaterisk.outputs.report import marks
 from climaterisk.outputs.report.document import Table
 
 
@@ -46,10 +47,14 @@ def site_exposure_table(result: Assessment) -> Table:
             s = sites.get(line.id)
             rows.append([h.year, line.id, s.kind.replace("_", " ") if s else "company level",
                          s.region if s else "", s.replacement_value if s else None,
+                         marks.input_mark(reg, s.id, "replacement_value") if s else "-",
                          line.inherent.mean, line.residual.mean, line.residual.var99])
     return Table("site_exposure", f"Site exposure under {result.scenario.id}",
-                 ["year", "site", "kind", "region", "asset value", "EAL inherent", "EAL residual",
-                  "VaR 99% residual"], ["int", "text", "text", "text", *["money"] * 4], rows)
+                 ["year", "site", "kind", "region", "asset value", "asset value mark", "EAL inherent",
+                  "EAL residual", "VaR 99% residual"],
+                 ["int", "text", "text", "text", "money", "text", *["money"] * 3], rows,
+                 note="Asset value mark: reported or assumed (see the inputs table); the losses are "
+                 "derived (simulated).")
 
 
 def scenario_category_table(results: list[Assessment]) -> Table:
@@ -66,10 +71,12 @@ def scenario_category_table(results: list[Assessment]) -> Table:
 
 
 def metrics_table(result: Assessment) -> Table:
-    rows = [[m.id, m.name, m.category, m.scope, m.year, m.value, m.unit]
-            for m in result.register.metrics]
-    return Table("metrics", "Metrics", ["id", "metric", "category", "scope", "year", "value", "unit"],
-                 ["text", "text", "text", "int", "int", "num", "text"], rows)
+    reg = result.register
+    rows = [[m.id, m.name, m.category, m.scope, m.year, m.value, m.unit,
+             marks.input_mark(reg, m.id, "value")] for m in reg.metrics]
+    return Table("metrics", "Metrics", ["id", "metric", "category", "scope", "year", "value", "unit",
+                                        "mark"],
+                 ["text", "text", "text", "int", "int", "num", "text", "text"], rows)
 
 
 def inputs_table(result: Assessment, assumptions_only: bool = False) -> Table:

@@ -8,16 +8,27 @@ from __future__ import annotations
 from climaterisk.analysis import disclosures, ghg
 from climaterisk.analysis.pathways import Pathways
 from climaterisk.analysis.results import Assessment
+from climaterisk.outputs.report import marks
 from climaterisk.outputs.report.document import Block, Cell, Table
 from climaterisk.register import Register
 
 
+def _figure_mark(register: Register, figure: disclosures.Figure) -> str:
+    """A figure that is one metric has that metric's mark; any other computation is derived."""
+    words = set(figure.basis.replace(",", " ").split())
+    used = [m.id for m in register.metrics if m.id in words]
+    if len(used) == 1 and figure.basis.startswith("sum of metrics"):
+        return marks.input_mark(register, used[0], "value")
+    return marks.derived(register, used) if used else marks.DERIVED
+
+
 def ghg_table(result: Assessment) -> Table:
     reg = result.register
-    rows = [[f.label, f.value, f.unit, f.basis] for f in disclosures.ghg(reg).values()]
-    rows += [[f.label, f.value, f.unit, f.basis] for f in disclosures.energy(reg).values()]
+    figures = [*disclosures.ghg(reg).values(), *disclosures.energy(reg).values()]
+    rows = [[f.label, f.value, f.unit, f.basis, _figure_mark(reg, f)] for f in figures]
     return Table("ghg_energy", f"Greenhouse gas emissions and energy ({_metric_year(result)})",
-                 ["metric", "value", "unit", "how it is computed"], ["text", "num", "text", "text"], rows)
+                 ["metric", "value", "unit", "how it is computed", "mark"],
+                 ["text", "num", "text", "text", "text"], rows)
 
 
 def _metric_year(result: Assessment) -> str:
@@ -125,22 +136,33 @@ def pathway_blocks(p: Pathways | None, currency: str = "") -> list[Block]:
 
 def cross_industry_table(result: Assessment) -> Table:
     f = disclosures.cross_industry(result.register, result)
+    reg = result.register
+    values = marks.derived(reg, [s.id for s in reg.sites])
     rows = []
     for key in ("transition", "physical", "opportunity"):
         if f"{key}_amount" in f:
             amount, share = f[f"{key}_amount"], f[f"{key}_share"]
-            rows.append([amount.label, amount.value, share.value, amount.unit, amount.basis])
+            rows.append([amount.label, amount.value, share.value, amount.unit, amount.basis, values])
     for key in ("capex", "carbon_price", "remuneration"):
-        rows.append([f[key].label, f[key].value, None, f[key].unit, f[key].basis])
+        mark = "-" if f[key].value is None else marks.REPORTED
+        rows.append([f[key].label, f[key].value, None, f[key].unit, f[key].basis, mark])
     return Table("cross_industry", "Cross-industry metrics (IFRS S2 29(b)-(g))",
-                 ["metric", "amount", "share of asset value", "unit", "basis and threshold"],
-                 ["text", "money", "pct", "text", "text"], rows)
+                 ["metric", "amount", "share of asset value", "unit", "basis and threshold", "mark"],
+                 ["text", "money", "pct", "text", "text", "text"], rows,
+                 note="Mark: the asset amounts are derived from the sites' replacement values; the count "
+                 "is of the sites' inputs marked as assumptions.")
 
 
 def targets_table(result: Assessment) -> Table:
-    rows = [[t["id"], t["title"], t["unit"], f"{t['baseline']:g} ({t['baseline_year']})",
+    reg = result.register
+
+    def mark(tid: str, field: str) -> str:
+        return marks.input_mark(reg, tid, field)
+
+    rows = [[t["id"], t["title"], t["unit"],
+             f"{t['baseline']:g} ({t['baseline_year']}, {mark(t['id'], 'baseline.value')})",
              "-" if t["latest"] is None else f"{t['latest']:g} ({t['latest_year']})",
-             f"{t['target']:g} ({t['target_year']})", t["status"]]
-            for t in disclosures.target_progress(result.register)]
+             f"{t['target']:g} ({t['target_year']}, {mark(t['id'], 'target.value')})", t["status"]]
+            for t in disclosures.target_progress(reg)]
     return Table("targets", "Targets and progress", ["id", "target", "unit", "baseline", "latest",
                                                      "target value", "status"], ["text"] * 7, rows)

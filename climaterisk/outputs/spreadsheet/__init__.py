@@ -18,7 +18,10 @@ format has a column:
 - headers carry the unit of the field from the schema, e.g. ``replacement_value [currency]``.
 
 ``register.yaml`` is the ``metadata`` sheet, one row per field (field, value, source, unit,
-required, meaning), with its lists of entries on ``documents`` and ``reported_checks``.
+required, meaning), with its lists of entries on ``documents``, ``reported_checks`` and
+``reliefs``; a mapping there is a row per key (``<map>.<key>``), and a mapping to ``{category,
+source}`` (``disclosure.water_stress_by_region``) has the category as value and its source beside
+it. A text the format allows empty (``disclosure.statements``) is written ``""`` when empty.
 
 Text that a spreadsheet would run as a formula (starting with ``= + - @``, tab or carriage
 return) gets a leading apostrophe on export, as in :func:`climaterisk.outputs.publish.neutralise`; so

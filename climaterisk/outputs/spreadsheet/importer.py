@@ -19,8 +19,8 @@ from typing import Any
 
 import yaml
 
-from climaterisk.errors import InputError, OutputError, Problem, RegisterError
-from climaterisk.io import atomic_write
+from climaterisk.errors import InputError, Problem, RegisterError
+from climaterisk.io import FileProblemError, OutputSet, folder_target_problem, read_yaml
 from climaterisk.outputs.spreadsheet.layout import (
     IGNORED_PREFIX,
     METADATA_HEADERS,
@@ -34,6 +34,7 @@ from climaterisk.outputs.spreadsheet.layout import (
     from_excel_text,
     map_entry_column,
     sheet_columns,
+    sourced_field,
 )
 from climaterisk.outputs.spreadsheet.locator import Locator, _without_repeats
 from climaterisk.outputs.spreadsheet.reader import _is_empty, _parse, _Reader, _Row, _text
@@ -64,9 +65,14 @@ def _unflatten(obj: schema.Obj, cells: dict[str, Any], map_keys: dict[str, list[
                 out[f.name] = sub
         elif isinstance(node, schema.MapOf):
             mapping = {}
+            sourced = sourced_field(node.value)
             for key in map_keys.get(path, []):
                 if isinstance(node.value, schema.Quantity):
                     value = _quantity(cells, f"{path}.{key}")
+                elif sourced is not None:  # {category, source}
+                    parts = {name: cells[p] for name, p in ((sourced, f"{path}.{key}"),
+                                                            ("source", f"{path}.{key}.source")) if p in cells}
+                    value = parts or _EMPTY
                 else:
                     value = cells.get(f"{path}.{key}", _EMPTY)
                 if value is not _EMPTY:
@@ -297,9 +303,10 @@ def workbook_files(
 
     if tables["documents"]:
         meta["documents"] = entries("documents")
-    if tables["reported_checks"]:
-        meta.setdefault("disclosure", {})["reported_checks"] = entries("reported_checks")
-        meta["disclosure"] = _ordered(_field(schema.REGISTER_META, "disclosure").node, meta["disclosure"])
+    for name in ("reported_checks", "reliefs"):  # lists of entries of register.yaml's disclosure
+        if tables[name]:
+            meta.setdefault("disclosure", {})[SHEETS[name].path[-1]] = entries(name)
+            meta["disclosure"] = _ordered(_field(schema.REGISTER_META, "disclosure").node, meta["disclosure"])
     files: dict[str, dict] = {"register.yaml": _ordered(schema.REGISTER_META, meta)}
     sites: dict[str, Any] = {}
     if tables["regions"]:
@@ -319,10 +326,15 @@ def workbook_files(
         if not rows:
             continue
         text = "\n".join(from_excel_text(str(r[0])) for _, r in rows if r and r[0] is not None)
-        try:
-            files[file] = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            reader.add(f"sheet {sheet}", "", str(exc).split("\n")[0], f"the YAML text of {file}")
+        with tempfile.TemporaryDirectory(prefix="climaterisk-sheet-") as tmp:
+            part = Path(tmp) / file
+            part.write_text(text, encoding="utf-8")
+            try:  # the register's own checked YAML reader: no aliases (alias bombs), tags or deep nesting
+                files[file] = read_yaml(part, reader.name)
+            except FileProblemError as exc:
+                found = exc.problem
+                reader.add(f"sheet {sheet}", found.field, found.value,
+                           f"{found.expected}: the YAML text of {file}")
     return files, locator, reader.problems, reader.missing
 
 
@@ -379,10 +391,16 @@ def _folder_problem(out: Path, force: bool) -> Problem | None:
     if out.exists() and not out.is_dir():
         return Problem(str(out), "", "", str(out), "a folder to write the register into, but this is a file")
     if out.is_dir() and not force:
-        count = sum(1 for _ in out.iterdir())
+        try:
+            count = sum(1 for _ in out.iterdir())
+        except OSError as exc:
+            return Problem(str(out), "", "", str(out), f"a folder you can read ({exc.strerror})")
         if count:
             return Problem(str(out), "", "", f"{count} existing file(s)",
                            "an empty or new folder (use --force to overwrite the register files in it)")
+    unwritable = folder_target_problem(out, creating=True)
+    if unwritable:
+        return Problem(str(out), "", "", str(out), unwritable)
     return None
 
 
@@ -421,7 +439,8 @@ def import_register(path: str | Path, out: str | Path, force: bool = False) -> t
 
     Refuses a non-empty folder unless ``force``; then overwrites the register files (an
     optional file the workbook leaves empty is rewritten empty, so no stale entries stay) and
-    never deletes any file. Nothing is written when there is any problem.
+    never deletes any file. Nothing is written when there is any problem, and the files are moved
+    in together (:class:`climaterisk.io.OutputSet`): a failure part-way changes none of them.
     """
     out = Path(out)
     folder_problem = _folder_problem(out, force)
@@ -434,13 +453,8 @@ def import_register(path: str | Path, out: str | Path, force: bool = False) -> t
     for name in ("opportunities.yaml", "controls.yaml", "metrics.yaml", "bia.yaml"):
         if name not in texts and (out / name).exists():
             texts[name] = dump_yaml({f.name: [] for f in schema.REGISTER_FILES[name].fields}, str(path))
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"cannot create folder {out}: {exc.strerror}") from None
-    written = []
-    for name in schema.REGISTER_FILES:
-        if name in texts:
-            atomic_write(out / name, texts[name])
-            written.append(out / name)
-    return written, register
+    with OutputSet(out) as files:  # every register file moved in together, or none
+        for name in schema.REGISTER_FILES:
+            if name in texts:
+                files.add(name, texts[name])
+    return files.written, register

@@ -14,15 +14,27 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from climaterisk.escape import FORMULA_START, neutralise
+from climaterisk.escape import formula_like, neutralise
 from climaterisk.register import schema
 
 LIST_SEPARATOR = "; "
 EMPTY_LIST = "[]"
+EMPTY_TEXT = '""'
+"""An empty text where the format allows one (``disclosure.statements``: given, but not stated);
+a text that is itself two double quotes is written ``_x0022_"``, Excel's escape of its first quote."""
 MAX_CELL_CHARS = 32_767
 """Longest text an Excel cell holds [characters]."""
 MAX_WORKBOOK_BYTES = 20_000_000
 """Largest workbook read [bytes]; a register workbook is tens of kB."""
+MAX_UNPACKED_BYTES = 100_000_000
+"""Largest total size of the parts of a workbook once unzipped [bytes] (a zip bomb is refused)."""
+MAX_SHEET_ROWS = 10_000
+"""Most rows a sheet may reach (its last used row) [rows]; a register sheet has one per entry."""
+MAX_SHEET_COLUMNS = 1_000
+"""Most columns a sheet may reach [columns]; the widest register sheet has about a hundred."""
+MAX_WORKBOOK_CELLS = 200_000
+"""Most cells (written in the file, empty or not) a workbook may hold [cells]; a register has a
+few thousand."""
 LAST_ROW = 1_048_576
 IGNORED_PREFIX = "_"
 """Sheets and columns whose name starts with this are the user's own (notes, pivots) and are
@@ -84,6 +96,7 @@ class Sheet:
 SHEETS: dict[str, Sheet] = {s.name: s for s in (
     Sheet("documents", "register.yaml", ("documents",)),
     Sheet("reported_checks", "register.yaml", ("disclosure", "reported_checks"), entities=False),
+    Sheet("reliefs", "register.yaml", ("disclosure", "reliefs"), entities=False),
     Sheet("regions", "sites.yaml", ("regions",)),
     Sheet("common_events", "sites.yaml", ("common_events",), parent="regions", key="region"),
     Sheet("sites", "sites.yaml", ("sites",)),
@@ -173,11 +186,37 @@ def _columns(obj: schema.Obj, prefix: str = "", parent_required: bool = True) ->
     return out
 
 
+def sourced_field(node: schema.Node | None) -> str | None:
+    """The value field of a sourced object, one field and its ``source`` (a water-stress class
+    ``{category, source}``), which is laid out like a quantity: the value, and its source beside it."""
+    if isinstance(node, schema.Obj) and len(node.fields) == 2 and node.fields[1].name == "source" \
+            and not isinstance(_inner(node.fields[0].node), (schema.Obj, schema.ListOf, schema.MapOf)):
+        return node.fields[0].name
+    return None
+
+
+def map_value(node: schema.Node | None) -> tuple[schema.Node | None, bool]:
+    """The node of a mapping's value cell and whether a source goes beside it: a quantity's, or
+    a sourced object's value field (:func:`sourced_field`)."""
+    name = sourced_field(node)
+    if name is not None:
+        assert isinstance(node, schema.Obj)
+        return _inner(_field(node, name).node), True
+    return node, isinstance(node, schema.Quantity)
+
+
+def allows_empty(col: Column) -> bool:
+    """Whether the column holds text that may be empty (written :data:`EMPTY_TEXT`)."""
+    return col.kind in ("scalar", "map") and isinstance(col.node, schema.Str) and col.node.allow_empty
+
+
 def map_entry_column(col: Column, key: str) -> Column:
     """The metadata-sheet row of one key of a mapping field (``<map>.<key>``, e.g.
-    ``parameters.electricity_price_by_region.inner_mongolia``): a quantity or scalar of the map's values."""
-    kind = "quantity" if isinstance(col.node, schema.Quantity) else "scalar"
-    return Column(f"{col.path}.{key}", kind, col.node, col.unit, "no", col.doc)
+    ``parameters.electricity_price_by_region.inner_mongolia``): a quantity or scalar of the map's
+    values; a sourced object (``disclosure.water_stress_by_region.<region>``) is its value and source."""
+    node, sourced = map_value(col.node)
+    kind = "quantity" if sourced else "scalar"
+    return Column(f"{col.path}.{key}", kind, node, col.unit, "no", col.doc)
 
 
 def sheet_columns(name: str) -> list[Column]:
@@ -219,6 +258,9 @@ def covered_paths() -> set[str]:
         for col in sheet_columns(name):
             if col.kind not in ("key", "position", "source", "selector_list"):
                 out.add(base + col.path)
+            if col.kind == "map" and sourced_field(col.node) is not None:
+                assert isinstance(col.node, schema.Obj)
+                out.update(f"{base}{col.path}.<key>.{f.name}" for f in col.node.fields)
     return out
 
 
@@ -230,7 +272,8 @@ def to_excel_text(text: str) -> str:
 
     >>> [to_excel_text(t) for t in ("=SUM(A1)", "-", "'quoted", "plain", "a\rb")]
     ["'=SUM(A1)", "'-", "''quoted", 'plain', 'a_x000D_b']
-    >>> all(from_excel_text(to_excel_text(t)) == t for t in ("=x", "'=x", "''", "_x000D_", "a\r\nb"))
+    >>> all(from_excel_text(to_excel_text(t)) == t
+    ...     for t in ("=x", "'=x", "''", "_x000D_", "a\r\nb", " =x", "'' =x", '"@x', "'"))
     True
     """
     text = _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", _XESCAPE.sub(r"_x005F_\1", text))
@@ -242,7 +285,7 @@ def to_excel_text(text: str) -> str:
 
 def from_excel_text(text: str) -> str:
     """Undo :func:`to_excel_text`: one added apostrophe, then the ``_xHHHH_`` escapes."""
-    if text.startswith("'") and text[1:].startswith((*FORMULA_START, "'")):
+    if text.startswith("'") and (formula_like(text[1:]) or text[1:].startswith("'")):
         text = text[1:]
     return _XUNESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import io
+import posixpath
+import re
 import warnings
 import zipfile
 from collections import defaultdict
@@ -19,17 +21,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from defusedxml import DefusedXmlException
+from defusedxml import ElementTree as SafeTree
+
 from climaterisk.errors import InputError, Problem
 from climaterisk.outputs.spreadsheet.layout import (
     _UNIT,
     EMPTY_LIST,
+    EMPTY_TEXT,
     IGNORED_PREFIX,
+    MAX_SHEET_COLUMNS,
+    MAX_SHEET_ROWS,
+    MAX_UNPACKED_BYTES,
     MAX_WORKBOOK_BYTES,
+    MAX_WORKBOOK_CELLS,
     METADATA_SHEET,
     SHEET_ORDER,
     TEXT_SHEETS,
     Column,
+    allows_empty,
     from_excel_text,
+    map_value,
     sheet_columns,
 )
 from climaterisk.register import schema
@@ -105,6 +117,8 @@ def _parse(col: Column, value: Any) -> Any:
         return _list(value)
     if col.kind == "selector":
         return _list(value, selector=True)
+    if allows_empty(col) and value == EMPTY_TEXT:
+        return ""
     if isinstance(node, schema.Num):  # quantity, scalar number, map value, position
         return _number(value, node.integer)
     if isinstance(node, schema.Date):
@@ -138,6 +152,12 @@ class _Reader:
         for title in self.values.sheetnames:
             if title.startswith(IGNORED_PREFIX):
                 continue
+            state = self.values[title].sheet_state
+            if state != "visible":
+                how = ("can be shown only with the VBA editor" if state == "veryHidden"
+                       else "is not shown in Excel (Home > Format > Hide & Unhide > Unhide Sheet)")
+                self.add(f"sheet {title}", "", state, f"a visible sheet: this sheet {how}, and its rows "
+                         "would be imported unseen (make it visible, or delete it)")
             match = next((k for k in known if k.lower() == title.strip().lower()), None)
             if match is None or match in self.sheets:
                 close = difflib.get_close_matches(title, known, n=1)
@@ -176,6 +196,12 @@ class _Reader:
                     value = None
                 elif not isinstance(formula, str) and formula is not None and _is_empty(value):
                     value = None  # array or data-table formulas: only their values count
+                elif isinstance(value, (dt.time, dt.timedelta)):
+                    column = headers[j] if j < len(headers) else f"column {j + 1}"
+                    self.add(f"{name} row {i}", column, value,
+                             "a number, a date or text, not a time of day or a duration (format the "
+                             "cell as a number or as text)")
+                    value = None
                 out.append(value)
             if i == 1:
                 headers = ["" if v is None else str(v).strip() for v in out]
@@ -255,12 +281,12 @@ class _Reader:
                 continue
             key = path[len(col.path) + 1:]
             stem = path[: -len(".source")] if path.endswith(".source") else None
-            is_source = (stem is not None and not unit and isinstance(col.node, schema.Quantity)
+            is_source = (stem is not None and not unit and map_value(col.node)[1]
                          and stem in names.values() and stem != col.path)
             if is_source:
                 return Column(path, "map_source", schema.Str(), "", "no")
             map_keys[col.path].append(key)
-            return Column(path, "map", col.node, col.unit, "no")
+            return Column(path, "map", map_value(col.node)[0], col.unit, "no")
         return None
 
 
@@ -278,13 +304,116 @@ def _load(path: Path):  # type: ignore[no-untyped-def]
                                  f"a workbook of at most {MAX_WORKBOOK_BYTES} bytes"))
     try:
         data = path.read_bytes()
+        _check_sizes(data, name)
         with warnings.catch_warnings():  # openpyxl warns of Excel features it drops on reading
             warnings.simplefilter("ignore")
             return (load_workbook(io.BytesIO(data), data_only=True),
                     load_workbook(io.BytesIO(data), data_only=False))
+    except InputError:
+        raise
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as exc:
         raise InputError(Problem(name, "", "", type(exc).__name__,
                                  "an .xlsx workbook (saved from Excel or LibreOffice as .xlsx)")) from None
     except Exception as exc:  # openpyxl raises many kinds on a damaged file
         raise InputError(Problem(name, "", "", f"{type(exc).__name__}: {exc}"[:200],
                                  "a readable .xlsx workbook")) from None
+
+
+# --------------------------------------------------------------------------- sizes, before reading
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+_CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for ch in letters.upper():
+        number = number * 26 + ord(ch) - 64
+    return number
+
+
+def _sheet_parts(book: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """(sheet title, part name in the zip) of every worksheet, in the workbook's order."""
+    rels = SafeTree.fromstring(book.read("xl/_rels/workbook.xml.rels"), forbid_dtd=True)
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(_RELS)}
+    tree = SafeTree.fromstring(book.read("xl/workbook.xml"), forbid_dtd=True)
+    out = []
+    for sheet in tree.iter(f"{_MAIN}sheet"):
+        target = targets.get(sheet.get(_REL), "")
+        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+        if part in book.NameToInfo:
+            out.append((sheet.get("name", part), part))
+    return out
+
+
+def _check_sizes(data: bytes, name: str) -> None:
+    """Refuse, before openpyxl reads it, a workbook larger than the limits of
+    :mod:`~climaterisk.outputs.spreadsheet.layout`: its unzipped size, then per sheet the
+    dimension it declares and, streaming its XML (so a false dimension does not help), the rows,
+    columns and cells it holds. Reading stops at the first limit passed. XML with a DTD or entity
+    declarations (billion laughs, external entities) is refused here too."""
+    try:
+        book = zipfile.ZipFile(io.BytesIO(data))
+        unpacked = sum(info.file_size for info in book.infolist())
+        parts = _sheet_parts(book)
+    except (zipfile.BadZipFile, KeyError, ValueError, SafeTree.ParseError):
+        return  # not a workbook: openpyxl names the problem
+    except DefusedXmlException as exc:
+        raise InputError(Problem(name, "", "", type(exc).__name__,
+                                 "an .xlsx workbook without XML DTD or entity declarations")) from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise InputError(Problem(name, "", "", f"{unpacked} bytes unzipped",
+                                 f"a workbook of at most {MAX_UNPACKED_BYTES} bytes once unzipped"))
+    cells = 0
+    for title, part in parts:
+        try:
+            cells = _check_sheet(book, part, cells)
+        except _TooLargeError as exc:
+            raise InputError(Problem(name, f"sheet {title}", "", exc.args[0], exc.args[1])) from None
+        except DefusedXmlException as exc:
+            raise InputError(Problem(name, f"sheet {title}", "", type(exc).__name__,
+                                     "a sheet without XML DTD or entity declarations")) from None
+        except (SafeTree.ParseError, zipfile.BadZipFile, ValueError):
+            return  # a damaged part: openpyxl names the problem
+
+
+class _TooLargeError(Exception):
+    """Internal: (what was found, what was expected) of a sheet over a size limit."""
+
+
+def _check_sheet(book: zipfile.ZipFile, part: str, cells: int) -> int:
+    """Stream one sheet's XML, raising :class:`_TooLargeError` at the first limit passed; return the
+    cells counted so far in the workbook."""
+    rows = 0
+    with book.open(part) as stream:
+        for _, elem in SafeTree.iterparse(stream, events=("start",), forbid_dtd=True):
+            tag = elem.tag
+            if tag == f"{_MAIN}dimension":
+                ref = elem.get("ref", "")
+                last = _CELL_REF.match(ref.split(":")[-1])
+                if last and int(last.group(2)) > MAX_SHEET_ROWS:
+                    raise _TooLargeError(f"last row {int(last.group(2))} (dimension {ref})",
+                                    f"a sheet of at most {MAX_SHEET_ROWS:,} rows")
+                if last and _column_number(last.group(1)) > MAX_SHEET_COLUMNS:
+                    raise _TooLargeError(f"last column {_column_number(last.group(1))} (dimension {ref})",
+                                    f"a sheet of at most {MAX_SHEET_COLUMNS:,} columns")
+            elif tag == f"{_MAIN}row":
+                rows += 1
+                number = elem.get("r", "")
+                last_row = int(number) if number.isdigit() else rows
+                if last_row > MAX_SHEET_ROWS or rows > MAX_SHEET_ROWS:
+                    raise _TooLargeError(f"row {max(last_row, rows)}",
+                                         f"a sheet of at most {MAX_SHEET_ROWS:,} rows")
+            elif tag == f"{_MAIN}c":
+                cells += 1
+                ref = _CELL_REF.match(elem.get("r", ""))
+                if ref and _column_number(ref.group(1)) > MAX_SHEET_COLUMNS:
+                    raise _TooLargeError(f"a cell in column {_column_number(ref.group(1))} ({ref.group(0)})",
+                                    f"a sheet of at most {MAX_SHEET_COLUMNS:,} columns")
+                if cells > MAX_WORKBOOK_CELLS:
+                    raise _TooLargeError(f"more than {MAX_WORKBOOK_CELLS:,} cells",
+                                    f"a workbook of at most {MAX_WORKBOOK_CELLS:,} cells (a register has a "
+                                    "few thousand)")
+    return cells

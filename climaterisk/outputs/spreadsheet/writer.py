@@ -23,6 +23,7 @@ import yaml
 from climaterisk.errors import InputError, Problem, RegisterError
 from climaterisk.io import FileProblemError, read_yaml
 from climaterisk.outputs.spreadsheet.layout import (
+    EMPTY_TEXT,
     LAST_ROW,
     MAX_CELL_CHARS,
     METADATA_HEADERS,
@@ -34,8 +35,11 @@ from climaterisk.outputs.spreadsheet.layout import (
     _is_entry_list,
     _list_text,
     _union,
+    allows_empty,
     map_entry_column,
+    map_value,
     sheet_columns,
+    sourced_field,
     to_excel_text,
 )
 from climaterisk.register import load_register, resolve_register_path, schema
@@ -87,9 +91,15 @@ def _flatten(obj: schema.Obj, data: dict, prefix: str = "") -> dict[str, Any]:
         elif isinstance(node, schema.ListOf):
             cells[path] = None if value is None else _list_text(value)
         elif isinstance(node, schema.MapOf):
+            sourced = sourced_field(node.value)
             for key, item in (value or {}).items():
                 if isinstance(node.value, schema.Quantity):
                     _flatten_quantity(item, f"{path}.{key}", cells)
+                elif sourced is not None and isinstance(item, dict):  # {category, source}
+                    if sourced in item:
+                        cells[f"{path}.{key}"] = item[sourced]
+                    if "source" in item:
+                        cells[f"{path}.{key}.source"] = item["source"]
                 else:
                     cells[f"{path}.{key}"] = item
         elif isinstance(node, schema.Selector):
@@ -171,9 +181,9 @@ def _tables(raw: dict[str, dict]) -> dict[str, _Table]:
                  and not (p.endswith(".source") and p[:-len(".source")] in row)]
                 for row in rows
             )
-            quantity = isinstance(col.node, schema.Quantity)
+            node, quantity = map_value(col.node)
             for key in keys:
-                expanded.append(Column(f"{col.path}.{key}", "map", col.node, col.unit, "no",
+                expanded.append(Column(f"{col.path}.{key}", "map", node, col.unit, "no",
                                        f"{col.doc}: {key}"))
                 if quantity:
                     expanded.append(Column(f"{col.path}.{key}.source", "map_source", schema.Str(), "",
@@ -195,7 +205,7 @@ def _metadata_rows(meta: dict) -> list[tuple[Column, Any, Any]]:
             rows.append((col, cells.get(col.path),
                          cells.get(f"{col.path}.source") if col.kind == "quantity" else None))
         for key in keys:  # a map (a tariff table by region): one row per key, `<map>.<key>`
-            quantity = isinstance(col.node, schema.Quantity)
+            _, quantity = map_value(col.node)
             rows.append((map_entry_column(col, key), cells.get(f"{col.path}.{key}"),
                          cells.get(f"{col.path}.{key}.source") if quantity else None))
     return rows
@@ -260,7 +270,8 @@ class _SheetWriter:
         self.origin = origin
         self.problems = problems
 
-    def cell(self, ws, row: int, col: int, value: Any, where: tuple[str, str]) -> Any:  # type: ignore[no-untyped-def]
+    def cell(self, ws, row: int, col: int, value: Any, where: tuple[str, str],  # type: ignore[no-untyped-def]
+             empty_text: bool = False) -> Any:
         if isinstance(value, dt.datetime):
             value = value.date() if value.time() == dt.time() else value
         if isinstance(value, str):
@@ -268,7 +279,12 @@ class _SheetWriter:
                 limit = f"text of at most {MAX_CELL_CHARS:,} characters (an Excel cell)"
                 self.problems.append(Problem(self.origin, *where, value, limit))
                 value = value[:MAX_CELL_CHARS]
-            value = to_excel_text(value)
+            if empty_text and value == "":
+                value = EMPTY_TEXT  # an empty cell is an absent field
+            else:
+                value = to_excel_text(value)
+                if empty_text and value == EMPTY_TEXT:
+                    value = '_x0022_"'  # the text "", not the empty text
         cell = ws.cell(row=row, column=col, value=value)
         if isinstance(value, float) and float(f"{value:.16g}") != value:
             cell._value = repr(value)  # openpyxl writes 16 digits; 17 keep every float exact
@@ -298,7 +314,7 @@ class _SheetWriter:
 
         node = col.node
         dv = None
-        if col.kind in ("scalar",) and isinstance(node, schema.Enum):
+        if col.kind in ("scalar", "quantity", "map") and isinstance(node, schema.Enum):
             options = ",".join(node.options())
             if len(options) <= 250:
                 dv = DataValidation(type="list", formula1=f'"{options}"', allow_blank=True)
@@ -343,8 +359,11 @@ class _SheetWriter:
         texts: list[list[str]] = [[h] for h in METADATA_HEADERS]
         for i, (col, value, source) in enumerate(rows, start=2):
             kind = col.node.type_name() if col.node is not None else ""
+            if allows_empty(col):
+                kind += f"; {EMPTY_TEXT} for an empty text"
             meaning = f"{col.doc} ({kind})" if col.doc else kind
-            shown = [col.path, self.cell(ws, i, 2, _cell_value(col, value), ("metadata", col.path)),
+            shown = [col.path, self.cell(ws, i, 2, _cell_value(col, value), ("metadata", col.path),
+                                         allows_empty(col)),
                      self.cell(ws, i, 3, source, ("metadata", f"{col.path}.source")),
                      col.unit, col.required, meaning]
             for j in (1, 4, 5, 6):
@@ -366,7 +385,7 @@ class _SheetWriter:
             ident = row.get("id") or row.get(SHEETS[name].key or "") or f"row {i}"
             for j, col in enumerate(cols, start=1):
                 value = _cell_value(col, row.get(col.path))
-                shown = self.cell(ws, i, j, value, (f"{name} {ident}", col.header))
+                shown = self.cell(ws, i, j, value, (f"{name} {ident}", col.header), allows_empty(col))
                 texts[j - 1].append("" if shown is None else str(shown))
         for j, col in enumerate(cols, start=1):
             letter = get_column_letter(j)
@@ -403,6 +422,8 @@ def _note(col: Column) -> str:
             kind = kind.replace(" (or {value, source})", "") + f"; its source in {col.path}.source"
     else:  # pragma: no cover - every column has a node
         kind = ""
+    if allows_empty(col):
+        kind += f"; {EMPTY_TEXT} for an empty text"
     parts = [kind, f"unit: {col.unit}" if col.unit else "", f"required: {col.required}",
              f"models: {col.used_by}" if col.used_by else "", col.doc]
     return "\n".join(p for p in parts if p)

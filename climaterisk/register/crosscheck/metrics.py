@@ -26,9 +26,12 @@ def check_disclosure(reg: Entries, ids: Ids, problems: list[Problem]) -> None:
     """Every metric the disclosure settings of ``register.yaml`` name is declared."""
     file = reg.files.reg
     disclosure = reg.meta.get("disclosure", {})
-    for key in ("headcount_metric", "revenue_metric", "energy_metric", "electricity_metric"):
+    for key in ("headcount_metric", "revenue_metric", "energy_metric", "electricity_metric",
+                "water_withdrawn_metric", "water_discharged_metric", "water_consumed_metric"):
         if key in disclosure:
             ref(ids.metrics, disclosure[key], file, "", f"disclosure.{key}", "metric", problems)
+    for rid in disclosure.get("water_stress_by_region") or {}:
+        ref(ids.regions, rid, file, "", "disclosure.water_stress_by_region", "region", problems)
     for mid in disclosure.get("renewable_electricity_metrics", []):
         ref(ids.metrics, mid, file, "", "disclosure.renewable_electricity_metrics", "metric", problems)
     for i, check in enumerate(disclosure.get("reported_checks", [])):

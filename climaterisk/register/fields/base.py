@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from climaterisk.errors import Problem
+from climaterisk.escape import text_problem
 
 INVALID = object()
 """Returned by a check when the value is invalid (a problem has been recorded)."""
@@ -29,6 +30,8 @@ MAX_MAGNITUDE = 1e15
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 DATE_PATTERN = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 SOURCE_PATTERN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9_.-]*)\s*:\s*(\S.*)$", re.DOTALL)
+BASE60_PATTERN = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
+"""A YAML 1.1 sexagesimal number (``1:30:00``); climaterisk's YAML loader keeps it as text."""
 
 
 @dataclass
@@ -121,6 +124,9 @@ class Num(Node):
         return f"{kind} {rng}".strip()
 
     def check(self, value: Any, at: At) -> Any:
+        if isinstance(value, str) and BASE60_PATTERN.match(value):
+            return at.error(value, f"{self.expected()}, written as a number: a YAML 1.1 base-60 number "
+                                   "(1:30:00 for 5400) is not read as one")
         if not _is_number(value) or (self.integer and not isinstance(value, int)):
             return at.error(value, self.expected())
         try:
@@ -200,17 +206,25 @@ class Quantity(Num):
 
 @dataclass
 class Str(Node):
+    """A string. Every register and scenario string passes here, so this is where the text policy
+    of :func:`climaterisk.escape.text_problem` is applied: no control characters (tab and line
+    feed only when ``multiline``), no lone surrogates, no bidirectional controls."""
+
     doc: str = ""
     unit: str = ""
     pattern: re.Pattern | None = None
     pattern_text: str = "a non-empty string"
     allow_empty: bool = False
+    multiline: bool = True
 
     def check(self, value: Any, at: At) -> Any:
         if isinstance(value, (int, float)) and not isinstance(value, bool) and self.pattern is ID_PATTERN:
             value = str(value)
         if not isinstance(value, str) or (not self.allow_empty and not value.strip()):
             return at.error(value, self.pattern_text)
+        problem = text_problem(value, self.multiline and self.pattern is None)
+        if problem is not None:
+            return at.error(value, problem)
         if self.pattern is not None and not self.pattern.match(value):
             return at.error(value, self.pattern_text)
         return value.strip() if self.pattern is not None else value

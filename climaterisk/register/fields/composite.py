@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from climaterisk.register.fields.base import (
+    ID_PATTERN,
     INVALID,
     At,
+    Enum,
     Id,
     Node,
     Num,
@@ -64,6 +66,7 @@ class ListOf(Node):
         if len(value) < self.min_items:
             return at.error(value, f"a list of at least {self.min_items} item(s)")
         out = []
+        first: dict[Any, int] = {}  # of a list of ids or choices: item -> index where first listed
         for i, item in enumerate(value):
             if self.entities:
                 ident = item.get("id") if isinstance(item, dict) else None
@@ -72,14 +75,30 @@ class ListOf(Node):
             else:
                 sub = at.sub(f"[{i}]")
             checked = self.item.check(item, sub)
-            if checked is not INVALID:
-                out.append(checked)
+            if checked is INVALID:
+                continue
+            if self.unique_items:
+                if checked in first:
+                    sub.error(item, f"each item once ({checked} is already item [{first[checked]}]; "
+                                    "listed twice it would count twice)")
+                    continue
+                first[checked] = i
+            out.append(checked)
         return out
+
+    @property
+    def unique_items(self) -> bool:
+        """Whether an item may be listed only once: in lists of ids and of choices (a control,
+        site or emission listed twice would count twice)."""
+        item = self.item
+        return isinstance(item, Enum) or (isinstance(item, Str) and item.pattern is ID_PATTERN)
 
     def json_schema(self) -> dict:
         out: dict = {"type": "array", "items": self.item.json_schema()}
         if self.min_items:
             out["minItems"] = self.min_items
+        if self.unique_items:
+            out["uniqueItems"] = True
         return out
 
     def type_name(self) -> str:
@@ -263,11 +282,12 @@ def Interval(unit: str, doc: str, hi: float | None = None) -> Obj:  # noqa: N802
     )
 
 
-def Uniform(unit: str, doc: str) -> Obj:  # noqa: N802
+def Uniform(unit: str, doc: str, hi: float | None = 1.0) -> Obj:  # noqa: N802
+    """A range ``low``-``high`` (uniform between its ends), each end >= 0 and <= ``hi``."""
     return Obj(
         [
-            F("low", Num(unit=unit, lo=0.0, hi=1.0)),
-            F("high", Num(unit=unit, lo=0.0, hi=1.0)),
+            F("low", Num(unit=unit, lo=0.0, hi=hi)),
+            F("high", Num(unit=unit, lo=0.0, hi=hi)),
             F("source", Str(), False),
         ],
         doc=doc,
