@@ -382,17 +382,17 @@ def run_child(cmd: list[str], timeout: float, mem_limit_gb: float, stdout_path: 
 
 # ----------------------------------------------------------------------------- cases
 
-def size_name(sites: int) -> str:
-    return f"{sites}x{RISKS}"
+def size_name(sites: int, layout: str = "grid") -> str:
+    return f"{sites}x{RISKS}" + ("-rows" if layout == "rows" else "")
 
 
 def plan(quick: bool, work: Path) -> list[dict]:
     """The cases, in order. Timeouts (s) bound the full run to about 20 minutes on 2 cores."""
-    def reg(sites: int) -> dict:
-        folder = work / "registers" / size_name(sites)
-        return {"size": size_name(sites), "sites": sites, "links": sites * RISKS,
-                "register": str(folder / "register"), "scenario": str(folder / "scenario.yaml"),
-                "year": synthetic.YEAR}
+    def reg(sites: int, layout: str = "grid") -> dict:
+        folder = work / "registers" / size_name(sites, layout)
+        return {"size": size_name(sites, layout), "sites": sites, "links": sites * RISKS,
+                "layout": layout, "register": str(folder / "register"),
+                "scenario": str(folder / "scenario.yaml"), "year": synthetic.YEAR}
 
     if quick:
         return [
@@ -426,6 +426,13 @@ def plan(quick: bool, work: Path) -> list[dict]:
         {"kind": "e2e", **reg(400), "trials": 100_000, "format": "table", "timeout": 180},
         {"kind": "e2e", **reg(4000), "trials": 100_000, "format": "table", "timeout": 240},
     ]
+    # issue 19: the same 400 links and events as *many rows* (one risk and one site-scoped
+    # control per link: 400 risks, 400 controls), beside the 10-risk layout at the same counts
+    cases += [
+        {"kind": "e2e", **reg(40), "trials": 200_000, "format": "json", "timeout": 120},
+        {"kind": "e2e", **reg(40, "rows"), "trials": 1_000_000, "format": "table", "timeout": 300},
+        {"kind": "e2e", **reg(40, "rows"), "trials": 200_000, "format": "json", "timeout": 300},
+    ]
     # Dask: a LocalCluster of 1, then 2 worker processes, 400 links x 1,000,000 trials
     cases += [{"kind": "dask", **reg(40), "trials": 1_000_000, "timeout": 300, "retries": 1}]
     return cases
@@ -435,6 +442,8 @@ def case_label(case: dict) -> str:
     if case["kind"] in ("startup", "fft"):
         return case["kind"]
     extra = f" {case['format']}" if case["kind"] == "e2e" else ""
+    if case.get("layout") == "rows":
+        extra += f" many-rows ({case['links']:,} risks)"
     if case["kind"] == "dask":
         return f"dask {case['links']:,} links x {case['trials']:,}"
     return f"{case['kind']} {case['links']:,} links x {case['trials']:,}{extra}"
@@ -653,11 +662,11 @@ def main(argv: list[str] | None = None) -> None:
     cases = plan(args.quick, args.work)
     if args.only:
         cases = [c for c in cases if any(text in case_label(c) for text in args.only)]
-    for sites in sorted({c["sites"] for c in cases if "sites" in c}):
-        folder = args.work / "registers" / size_name(sites)
+    for sites, layout in sorted({(c["sites"], c.get("layout", "grid")) for c in cases if "sites" in c}):
+        folder = args.work / "registers" / size_name(sites, layout)
         if not (folder / "summary.json").exists():
-            print(f"generating {size_name(sites)} in {folder}", file=sys.stderr)
-            synthetic.write(folder, sites, RISKS)
+            print(f"generating {size_name(sites, layout)} in {folder}", file=sys.stderr)
+            synthetic.write(folder, sites, RISKS, layout=layout)
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
     results = {"started_utc": now, "quick": args.quick, "machine": machine_info(),
                "max_other": args.max_other, "cases": []}

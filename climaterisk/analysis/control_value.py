@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, field
 
 from climaterisk.model.compile import Portfolio
-from climaterisk.model.controls import Config, controls_config
+from climaterisk.model.controls import Config, control_incidence, controls_config
 from climaterisk.model.metrics import var
 from climaterisk.model.simulate import Samples
 from climaterisk.register import Register
@@ -21,9 +21,11 @@ WITHOUT = "without:"
 
 
 def without_configs(register: Register, portfolio: Portfolio) -> list[Config]:
-    """One configuration per control: every control in force except that one."""
+    """One configuration per control: every control in force except that one (where the
+    controls act computed once for all of them)."""
+    incidence = control_incidence(register, portfolio)
     return [
-        controls_config(register, portfolio, exclude=[c.id], name=WITHOUT + c.id)
+        controls_config(register, portfolio, exclude=[c.id], name=WITHOUT + c.id, incidence=incidence)
         for c in sorted(register.controls, key=lambda c: c.id)
     ]
 

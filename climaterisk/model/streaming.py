@@ -4,7 +4,8 @@ For each row (a risk, category or site) the simulation feeds chunks of per-trial
 summary computes, per block of trials, the count, mean and sum of squared deviations, and
 combines them in block order with Chan's formula as soon as the blocks before have arrived; it
 keeps the largest ``k`` losses of the row, where ``k`` is just enough to hold VaR and TVaR at
-95% and above. Memory is about 5% of the trials per row instead of all of them, and every
+95% and above, with a quarter of k of room for candidates (merged into the top k in place, row
+by row). Memory is about 6% of the trials per row instead of all of them, and every
 number is exactly what the full sample would give (up to floating-point rounding), identical
 for any chunk size and any order in which chunks arrive.
 """
@@ -20,8 +21,10 @@ from climaterisk.model.metrics import Stats
 
 LEVELS = (0.95, 0.99)
 
-COMPACT_ROWS = 256
-"""Rows merged at a time when the pending candidates join the top k."""
+MOMENT_VALUES = 1 << 17
+"""Values (rows x trials) whose block moments are computed at a time (1 MB of deviations: the
+temporaries stay in cache and small, however many rows a register has; each row's moments are
+the same whatever the grouping)."""
 
 
 def var_index(n: int, q: float) -> int:
@@ -41,12 +44,14 @@ class RowSummary:
         self.early: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self.index = {q: var_index(trials, q) for q in LEVELS}
         self.k = trials - min(self.index.values())  # the top k hold every VaR and TVaR needed
-        # the top k of each row so far (-inf until k values have come), updated in place
-        self.top = np.full((n_rows, self.k), -np.inf)
+        # per row, in one array updated in place: ``slack`` columns of candidates not yet merged
+        # (-inf where empty), then the top k so far (-inf until k values have come)
+        self.slack = max(self.k // 4, 1)
+        self.store = np.full((n_rows, self.slack + self.k), -np.inf)
+        self.top = self.store[:, self.slack:]
+        self.used = np.zeros(n_rows, dtype=np.int64)  # candidates held in each row's slack
         self.filled = 0  # columns of top holding values (the first ones)
         self.floor = np.full(n_rows, -np.inf)  # smallest of each row's top k, once full
-        self.pending: list[np.ndarray] = []  # chunks not yet merged into top
-        self.pending_width = 0
         self.lock = threading.Lock()
 
     def add(self, first_block: int, rows: np.ndarray) -> None:
@@ -64,16 +69,19 @@ class RowSummary:
         counts = np.array(sizes, dtype=float)
         means, m2 = np.empty((rows.shape[0], len(sizes))), np.empty((rows.shape[0], len(sizes)))
         whole = sum(1 for size in sizes if size == self.block)
+        group = max(1, MOMENT_VALUES // max(width, 1))  # rows at a time: temporaries stay small
         for first, count, size in ((0, whole, self.block), (whole, len(sizes) - whole, sizes[-1])):
             if count == 0:
                 continue
-            shaped = rows[:, first * self.block: first * self.block + count * size].reshape(
-                rows.shape[0], count, size)
-            block_mean = shaped.sum(axis=2) / size
-            dev = shaped - block_mean[:, :, None]
-            dev *= dev
-            means[:, first:first + count] = block_mean
-            m2[:, first:first + count] = dev.sum(axis=2)
+            for lo in range(0, rows.shape[0], group):
+                part = rows[lo:lo + group]
+                shaped = part[:, first * self.block: first * self.block + count * size].reshape(
+                    part.shape[0], count, size)
+                block_mean = shaped.sum(axis=2) / size
+                dev = shaped - block_mean[:, :, None]
+                dev *= dev
+                means[lo:lo + group, first:first + count] = block_mean
+                m2[lo:lo + group, first:first + count] = dev.sum(axis=2)
         return counts, means, m2
 
     def add_moments(self, first_block: int, counts: np.ndarray, means: np.ndarray, m2: np.ndarray) -> None:
@@ -92,8 +100,7 @@ class RowSummary:
     def top_values(self) -> np.ndarray:
         """The top k of each row so far, unsorted (``-inf`` where fewer than k have come)."""
         with self.lock:
-            if self.pending:
-                self._compact()
+            self._compact(np.flatnonzero(self.used))
             return self.top
 
     def _merge(self, counts: np.ndarray, means: np.ndarray, m2: np.ndarray) -> None:
@@ -112,8 +119,9 @@ class RowSummary:
 
         Until a row holds k values, new values are simply appended. Then a new value that is
         not above the row's smallest kept value (its *floor*) can never enter the top k (a tie
-        leaves the top k's values unchanged), so only those above are kept; the candidates are
-        merged by a partition once k / 4 of them are pending, not every chunk.
+        leaves the top k's values unchanged), so only those above are kept, in the row's slack
+        columns; a row whose slack is full is merged into its top k by an in-place partition
+        (:meth:`_compact`), row by row, so no temporary is larger than a row.
         """
         if self.filled < self.k:
             take = min(self.k - self.filled, rows.shape[1])
@@ -122,32 +130,32 @@ class RowSummary:
             rows = rows[:, take:]
             if self.filled == self.k:
                 self.floor = self.top.min(axis=1)
-            if rows.shape[1] == 0:
-                return
-        above = rows > self.floor[:, None]
-        counts = above.sum(axis=1)
-        width = int(counts.max()) if len(counts) else 0
-        if width == 0:
-            return
-        padded = np.full((rows.shape[0], width), -np.inf)
-        row_of = np.repeat(np.arange(rows.shape[0]), counts)
-        column = np.arange(len(row_of)) - np.repeat(np.cumsum(counts) - counts, counts)
-        padded[row_of, column] = rows[above]
-        self.pending.append(padded)
-        self.pending_width += width
-        if self.pending_width >= max(self.k // 4, 1):
-            self._compact()
+        for lo in range(0, rows.shape[1], self.slack):  # at most one slack's worth a row at a time
+            piece = rows[:, lo:lo + self.slack]
+            above = piece > self.floor[:, None]
+            counts = np.count_nonzero(above, axis=1)
+            full = np.flatnonzero(self.used + counts > self.slack)
+            if len(full):
+                self._compact(full)
+                above[full] = piece[full] > self.floor[full, None]
+                counts[full] = np.count_nonzero(above[full], axis=1)
+            if not counts.any():
+                continue
+            # flat positions in the store: row start + the row's used slack + rank among its new
+            start = np.arange(rows.shape[0]) * self.store.shape[1] + self.used - (np.cumsum(counts) - counts)
+            self.store.reshape(-1)[np.repeat(start, counts) + np.arange(int(counts.sum()))] = piece[above]
+            self.used += counts
 
-    def _compact(self) -> None:
-        """Merge the pending chunks into the top k of each row, a group of rows at a time (so
-        the temporaries stay small however many sites the register has)."""
-        for lo in range(0, self.n_rows, COMPACT_ROWS):
-            hi = min(lo + COMPACT_ROWS, self.n_rows)
-            candidates = np.concatenate([self.top[lo:hi], *(p[lo:hi] for p in self.pending)], axis=1)
-            cut = candidates.shape[1] - self.k
-            self.top[lo:hi] = np.partition(candidates, cut, axis=1)[:, cut:] if cut > 0 else candidates
-        self.pending, self.pending_width = [], 0
-        self.floor = self.top.min(axis=1)
+    def _compact(self, which: np.ndarray) -> None:
+        """Merge the slack of rows ``which`` into their top k (in place: a partition of each
+        row's slack and top puts the k largest in the top; the slack is emptied)."""
+        s = self.slack
+        for r in which:
+            row = self.store[r]
+            row.partition(s)
+            row[:s] = -np.inf
+            self.floor[r] = row[s:].min()
+        self.used[which] = 0
 
     def stats(self) -> list[Stats]:
         """Mean, standard error, standard deviation, VaR and TVaR at 95% and 99%, per row."""
@@ -155,10 +163,10 @@ class RowSummary:
             raise RuntimeError("a block of trials is missing")
         mean, m2 = self.mean, self.m2
         with self.lock:
-            if self.pending:
-                self._compact()
+            self._compact(np.flatnonzero(self.used))
+            self.top.sort(axis=1)  # in place: the top k stay the top k
         n = self.trials
-        top = np.sort(self.top, axis=1)
+        top = self.top
         offset = n - top.shape[1]
         out = []
         for r in range(self.n_rows):
