@@ -124,3 +124,36 @@ def latex_escape(text: str) -> str:
     'R\\&D 5\\% \\$x\\_1\\$ \\{a\\} \\textasciitilde{}b\\textasciicircum{} c\\textbackslash{}d'
     """
     return "".join(_LATEX.get(ch, ch) for ch in " ".join(str(text).split()))
+
+
+# --------------------------------------------------------------------------- graph formats
+
+_MERMAID_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ,.:;/'!?+=*%@$^~_-")
+
+
+def mermaid_escape(text: object) -> str:
+    """Register text for a quoted Mermaid label (``id["..."]``): whitespace collapsed to single
+    spaces; every ASCII character but letters, digits, spaces and ``,.:;/'!?+=*%@$^~_-`` (so
+    ``" < > & # [ ] ( ) { } | ` \\``) and every unprintable character as a Mermaid entity code
+    ``#<decimal>;``, which Mermaid shows as the character and never reads as a tag, a quote or
+    syntax. Printable non-ASCII text (Chinese) is kept.
+
+    >>> mermaid_escape('<b>"x"</b> --> [y] | #1')
+    '#60;b#62;#34;x#34;#60;/b#62; --#62; #91;y#93; #124; #35;1'
+    """
+    return "".join(ch if ch in _MERMAID_SAFE or (not ch.isascii() and ch.isprintable()) else f"#{ord(ch)};"
+                   for ch in " ".join(str(text).split()))
+
+
+def dot_escape(text: object) -> str:
+    r"""Register text for a double-quoted Graphviz DOT string: whitespace (line breaks included)
+    collapsed to single spaces, unprintable characters dropped, ``\`` doubled (no ``\n``, ``\N``
+    or ``\G`` escape of Graphviz's own) and ``"`` behind a backslash. Quoted DOT strings are not
+    HTML labels, so ``<`` and ``>`` are plain text.
+
+    >>> dot_escape('a "b" \\N\n<i>')
+    'a \\"b\\" \\\\N <i>'
+    """
+    text = " ".join(str(text).split())
+    text = "".join(ch for ch in text if ch.isprintable())
+    return text.replace("\\", "\\\\").replace('"', '\\"')

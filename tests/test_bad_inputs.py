@@ -147,7 +147,7 @@ def with_ghg(change: Callable[[dict], None]) -> Setup:
     return setup
 
 
-GHG_CMD = ("ghg", "--register", "reg", "--output", "ghg.md")
+GHG_CMD = ("ghg", "--register", "reg", "--out", "ghg.md")
 
 
 def steps(*setups: Setup) -> Setup:
@@ -167,13 +167,13 @@ def folder_file(reg: Path) -> None:
     (reg / "risks.yaml").mkdir()
 
 
-VALIDATE = ("validate", "reg")
+VALIDATE = ("validate", "--register", "reg")
 
 
 def assess(*extra: str, scenario_file: str = "scenario.yaml", trials: str = "1000",
            output: str = "out.json") -> tuple[str, ...]:
     return ("assess", "--register", "reg", "--scenario", scenario_file, "--trials", trials,
-            *extra, "--output", output)
+            *extra, "--out", output)
 
 
 BOMB = "lol: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
@@ -240,6 +240,33 @@ def xml_entities(reg: Path) -> None:
                         '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>\n'
                         + text[text.index("<worksheet"):]).encode("utf-8")
             out.writestr(info, data)
+
+
+def deny_write(name: str) -> Setup:
+    """Folder ``name`` looks unwritable (``os.access`` says so: as root, chmod would not stop
+    writes, and the message must not depend on who runs the test)."""
+    def setup(ctx: Ctx) -> None:
+        real = os.access
+
+        def access(path, mode, *a, **k):  # type: ignore[no-untyped-def]
+            return False if Path(path).name == name else real(path, mode, *a, **k)
+        ctx.monkeypatch.setattr(os, "access", access)
+    return setup
+
+
+def deny_read(name: str) -> Setup:
+    """Listing folder ``name`` fails with permission denied (as ``chmod 0300`` would)."""
+    def setup(ctx: Ctx) -> None:
+        import errno
+
+        real = Path.iterdir
+
+        def iterdir(self: Path):  # type: ignore[no-untyped-def]
+            if self.name == name:
+                raise PermissionError(errno.EACCES, "Permission denied", str(self))
+            return real(self)
+        ctx.monkeypatch.setattr(Path, "iterdir", iterdir)
+    return setup
 
 
 @dataclass(frozen=True)
@@ -392,7 +419,7 @@ CASES: list[Case] = [
       raw(R, "risks:\n  -\n"), VALIDATE,
       (("reg/risks.yaml", "entry #1", "got None", "expected a mapping with keys id, title"),)),
     C("empty-folder", "an empty folder as the register",
-      after(lambda reg: Path("empty").mkdir()), ("validate", "empty"),
+      after(lambda reg: Path("empty").mkdir()), ("validate", "--register", "empty"),
       (("empty/register.yaml", "got None", "expected this file (it is required)"),
        ("empty/sites.yaml", "got None", "expected this file (it is required)"),
        ("empty/risks.yaml", "got None", "expected this file (it is required)"))),
@@ -411,13 +438,13 @@ CASES: list[Case] = [
       (("reg/risks.yaml", "got 'reg/risks.yaml'", "expected a regular file"),),
       marks=(pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes"),)),
     C("file-for-folder", "a file given as the register folder",
-      NOTHING, ("validate", "somefile.txt"),
+      NOTHING, ("validate", "--register", "somefile.txt"),
       (("somefile.txt", "got 'somefile.txt'", "expected a register folder, but this is a file"),)),
     C("missing-folder", "a register folder that does not exist",
-      NOTHING, ("validate", "no/such/register"),
+      NOTHING, ("validate", "--register", "no/such/register"),
       (("no/such/register", "got 'no/such/register'", "expected an existing register folder"),)),
     C("misspelt-shipped-register", "a shipped register's name misspelt",
-      NOTHING, ("validate", "kuaishou-2024"),
+      NOTHING, ("validate", "--register", "kuaishou-2024"),
       (("kuaishou-2024", "expected an existing register folder",
         "(did you mean the shipped register 'kuaishou-2023'?)"),)),
     # ---- types, missing and unknown fields
@@ -702,7 +729,7 @@ CASES: list[Case] = [
       (("bad.yaml", "policy_stringency", "values.2020", "got 0.0", "a non-zero baseline value"),)),
     C("validate-bad-scenario", "`validate --scenario` with a broken scenario file",
       scenario(lambda d: d.__setitem__("baseline_year", "2020ish")),
-      ("validate", "reg", "--scenario", "bad.yaml"),
+      ("validate", "--register", "reg", "--scenario", "bad.yaml"),
       (("bad.yaml", "baseline_year", "got '2020ish'", "expected an integer >= 1900 and <= 2100"),)),
     # ---- ghg.yaml (GHG accounting from activity data)
     C("ghg-unknown-factor", "an activity naming an emission factor the library does not have",
@@ -873,16 +900,72 @@ CASES: list[Case] = [
     C("seed-negative", "`--seed -1`",
       NOTHING, assess("--seed", "-1"),
       (("seed", "got -1", ">= 0"),)),
+    # ---- run sizes: computed from the compiled register before any allocation (analysis.bounds)
+    C("rate-billion-a-year", "a site's hazard rate of a billion events a year (memory and time no run has)",
+      edit(S, "sites.0.hazards.flood.value", 1e9), assess(),
+      (("reg/sites.yaml", ": a: hazards.flood", "got 1000000000.0",
+        "at most 1,048,576 expected events per simulated year", "gives 1.5e+09 events a year"),),
+      seconds=10.0),
+    C("entity-rate-billion-a-year", "a company-level event rate of a billion a year",
+      edit(R, "risks.2.models.0.rate.value", 1e9), assess(),
+      (("reg/risks.yaml", ": R3: rate", "got 1000000000.0", "at most 1,048,576 expected events"),),
+      seconds=10.0),
+    C("scenario-multiplier-billion", "a scenario frequency multiplier of a billion",
+      scenario(lambda d: d["hazards"]["flood"]["frequency"]["values"].__setitem__(2050, 1e9)),
+      assess(scenario_file="bad.yaml"),
+      (("bad.yaml", ": 2050: hazards.flood.frequency", "got 1000000000.0",
+        "a multiplier keeping the register at most 1,048,576 expected events"),), seconds=10.0),
+    C("trials-trillion", "`--trials 1000000000000` (terabytes of per-trial arrays)",
+      NOTHING, assess(trials="1000000000000"),
+      (("trials", "got 1000000000000", "a run within 8.0 GiB of memory",
+        "MAX_RUN_BYTES", "TiB"),), seconds=10.0),
+    C("run-too-many-events",
+      "a rate of 100,000 a year at 100,000 trials: within memory, most of an hour of sampling",
+      edit(R, "risks.2.models.0.rate.value", 1e5), assess(trials="100000"),
+      (("trials", "got 100000", "at most 1e+10 expected sampled events", "MAX_RUN_EVENTS"),),
+      seconds=10.0),
+    C("sobol-trials-trillion", "`sensitivity --sobol 2 --sobol-trials 1000000000000` (2 cores: 2 threads)",
+      lambda ctx: ctx.monkeypatch.setattr(os, "cpu_count", lambda: 2),
+      ("sensitivity", "--register", "reg", "--scenario", "scenario.yaml", "--trials", "200",
+       "--sobol", "2", "--sobol-trials", "1000000000000"),
+      (("sobol-trials", "got 1000000000000", "a run within 8.0 GiB of memory", "TiB"),), seconds=10.0),
+    C("fft-severity-overflow", "a severity range of 27 orders of magnitude with the exact method "
+      "(its second moment overflows a float)",
+      edit(R, "risks.2.models.0.severity", {"p5": 1e-12, "p95": 1e15}),
+      ("assess", "--register", "reg", "--scenario", "scenario.yaml", "--method", "fft", "--out", "out.json"),
+      (("reg/risks.yaml", ": R3: entity_event: p95 / p5", "got 1e+27", "a narrower range for method fft",
+        "use method mc"),)),
+    # ---- engine options
+    C("dask-scheduler-not-an-address", "`--scheduler notaurl` (not a Dask address)",
+      NOTHING, assess("--engine", "dask", "--scheduler", "notaurl"),
+      (("scheduler", "got 'notaurl'", "a Dask scheduler address such as tcp://10.0.0.5:8786"),)),
+    C("workers-too-many", "`--engine dask --workers 1000` (1,000 processes; the test machine has 2 cores)",
+      lambda ctx: ctx.monkeypatch.setattr(os, "cpu_count", lambda: 2),
+      assess("--engine", "dask", "--workers", "1000"),
+      (("workers", "got 1000", "at most 8 (4 per core x 2 cores"),)),
     # ---- outputs: refused before any work
-    C("output-under-a-file", "`--output` into a path whose folder is a regular file",
+    C("output-under-a-file", "`--out` into a path whose folder is a regular file",
       NOTHING, assess(output="somefile.txt/out.json"),
-      (("--output", "somefile.txt/out.json", "somefile.txt is a file"),)),
-    C("output-missing-folder", "`--output` into a folder that does not exist",
+      (("--out", "somefile.txt/out.json", "somefile.txt is a file"),)),
+    C("output-missing-folder", "`--out` into a folder that does not exist",
       NOTHING, assess(output="missing/out.json"),
-      (("--output", "missing/out.json", "folder missing does not exist"),)),
-    C("output-is-a-folder", "`--output` naming an existing folder",
+      (("--out", "missing/out.json", "folder missing does not exist"),)),
+    C("output-named-pipe", "`--out` naming a named pipe (it would block, or be replaced by a file)",
+      after(lambda reg: os.mkfifo("pipe")), assess(output="pipe"),
+      (("--out", "got 'pipe'", "a regular file or a new file name, but this is a named pipe"),)),
+    C("output-dev-null", "`--out /dev/null` (a device: never replaced by a file)",
+      NOTHING, assess(output="/dev/null"),
+      (("--out", "got '/dev/null'", "this is a character device"),)),
+    C("out-folder-unwritable", "`--out` into a folder without write permission",
+      steps(after(lambda reg: Path("locked").mkdir()), deny_write("locked")),
+      assess(output="locked/out.json"),
+      (("--out", "locked/out.json", "a folder you can write into, but permission is denied"),)),
+    C("register-folder-unreadable", "a register folder without read permission",
+      deny_read("reg"), VALIDATE,
+      (("reg", "a register folder you can read (Permission denied)"),)),
+    C("output-is-a-folder", "`--out` naming an existing folder",
       after(lambda reg: Path("results").mkdir()), assess(output="results"),
-      (("--output", "results", "this is a folder"),)),
+      (("--out", "results", "this is a folder"),)),
 ]
 
 
@@ -1034,7 +1117,7 @@ def test_csv_cells_that_would_run_as_formulas_are_neutralised(tmp_path, monkeypa
     write_scenario(Path("scenario.yaml"), scenario_dict())
     write_register(Path("reg"), mini_files)
     result = runner.invoke(app, ["assess", "--register", "reg", "--scenario", "scenario.yaml", "--trials",
-                                 "1000", "--format", "csv", "--output", "out.csv"])
+                                 "1000", "--format", "csv", "--out", "out.csv"])
     assert result.exit_code == 0, result.output
     with open("out.csv", newline="", encoding="utf-8") as handle:
         rows = [r for r in csv.DictReader(handle) if r["level"] == "risk"]
@@ -1049,7 +1132,8 @@ def test_a_horizon_given_twice_is_assessed_once(tmp_path, monkeypatch, mini_file
                                  "1000", "--horizon", "2050", "--horizon", "2030", "--horizon", "2050",
                                  "--format", "json"])
     assert result.exit_code == 0, result.output
-    assert [h["year"] for h in json.loads(result.output)["horizons"]] == [2050, 2030]
+    assert [h["year"] for h in json.loads(result.stdout)["horizons"]] == [2050, 2030]
+    assert "note: --horizon 2050 given more than once; each year is assessed once" in result.stderr
 
 
 # --------------------------------------------------------------------------- the document
@@ -1135,7 +1219,8 @@ DOC_TAIL = """
   appendix, `export-xlsx`; `import-xlsx` removes exactly the apostrophe it added).
 - Lists of ids and of choices (a risk's controls and sites, a carbon model's emissions, time
   horizons, ISO 22301 clauses, ...) hold each item once: a control listed twice would count twice.
-  A year given twice with `--horizon` is assessed once (the years keep the order given).
+  A year given twice with `--horizon` is assessed once (the years keep the order given), with a
+  `note:` on standard error.
 - YAML 1.1 reads `1:30:00` as the base-60 number 5400; climaterisk reads it as the text it looks
   like (as YAML 1.2 does), so a number field refuses it by name and a text field keeps it.
 - Excel import: a workbook may have at most 20,000,000 bytes, 100,000,000 bytes once unzipped,
@@ -1145,6 +1230,26 @@ DOC_TAIL = """
   with a DTD or entity declarations is refused, and openpyxl parses through `defusedxml`. A hidden
   or very hidden sheet is refused (its rows would be imported unseen), and so is a cell holding a
   time of day or a duration.
+- Run sizes (`climaterisk.analysis.bounds`): before anything is sampled, every command that
+  simulates (`assess`, `controls`, `coverage`, `report`, `appendix`, `snapshot`, `review`,
+  `sensitivity`, `assess --uncertainty`) computes from the compiled register what the run
+  implies and refuses it beyond: 1,048,576 expected events in one simulated year
+  (`MAX_EVENTS_PER_YEAR`, the per-block bound of the draws; the message names the rate that adds
+  most events, or the scenario multiplier when the register's own rates stay within it),
+  1e10 expected events in the whole run (`MAX_RUN_EVENTS`, about 15 minutes on one core) and
+  8 GiB of estimated memory (`MAX_RUN_BYTES`: per-trial arrays and the draws of a chunk per
+  thread). The exact method (`--method fft`) refuses a severity or cost range whose second moment
+  would overflow a float (`MAX_LOG_MOMENT`) and names the risk. The shipped register's default
+  run needs about 135 MB and 0.8 million events; the largest benchmark 1.4e9 events.
+- Engine options: `--workers` is at most 4 per core (`climaterisk.analysis.options.WORKERS_PER_CORE`;
+  the catalogue fixes the machine at 2 cores); `--scheduler` must look like a Dask address
+  (`[tcp|tls|ws|wss|ucx://]host:port`), and a well-formed address that cannot be reached ends
+  after 10 s with `cannot reach the Dask scheduler` (exit 2).
+- Graph exports (`climaterisk graph`): Mermaid labels write every character that Mermaid could read
+  as syntax or HTML (`" < > & # [ ] ( ) { } |` and the backtick) as an entity code `#60;`, and node
+  ids are ASCII and never merge two ids (`a-b` and `a_b`); DOT labels double backslashes and
+  escape quotes; GraphML and JSON are written by their libraries' escaping
+  (`tests/test_graph.py`).
 - Size limit: an input file may have at most 5,000,000 bytes (`climaterisk.io.MAX_FILE_BYTES`;
   the test lowers it to 4,000). YAML anchors and aliases, merge keys, tags other than the
   standard ones, and nesting deeper than 64 levels are refused, so an alias bomb costs nothing.

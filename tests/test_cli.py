@@ -76,9 +76,9 @@ def test_failed_run_keeps_previous_output(tmp_path):
 
 
 def test_unwritable_output_is_a_clear_error(tmp_path):
-    result = run("assess", "--output", str(tmp_path / "missing" / "out.txt"), *FAST)
+    result = run("assess", "--out", str(tmp_path / "missing" / "out.txt"), *FAST)
     assert result.exit_code == 2  # refused before the simulation runs
-    assert "--output" in result.output and "does not exist" in result.output
+    assert "--out" in result.output and "does not exist" in result.output
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -105,15 +105,15 @@ def test_strict_passes_when_nothing_fails(monkeypatch, tmp_path, mini_files, min
 
 def test_relief_and_explanation(tmp_path, mini_files, mini_scenario_path):
     mini_files["register.yaml"]["disclosure"] = {
-        "reliefs": [{"item": "s2-16a", "relief": "IFRS S2 19-20: effects not separately identifiable",
-                     "reason": "the period's costs are not tracked by risk (doc: p. 2)"}],
+        "reliefs": [{"item": "s2-16c", "relief": "IFRS S2 19-20: effects not separately identifiable",
+                     "reason": "the investment plan is not tracked by risk (doc: p. 2)"}],
         "explanations": {"hkex-scope3": "Scope 3 is being screened; first figures next year (doc: p. 5)."},
     }
     reg = load_register(write_register(tmp_path / "r", mini_files))
     run = _run(reg, mini_scenario_path, 300)
     statuses = {s.id: s for s in disclosure_index.check_index(disclosure_index.Context(reg, run))}
-    assert (statuses["s2-16a"].status, statuses["s2-16a"].how) == ("met", "relief used")
-    assert statuses["s2-16b"].status == "gap"
+    assert (statuses["s2-16c"].status, statuses["s2-16c"].how) == ("met", "relief used")
+    assert statuses["s2-16b"].status == "met"  # the financial-effects bridge's assets at risk
     assert statuses["hkex-scope3"].status == "met"
     assert statuses["hkex-scope3"].how == "omitted with explanation"
 

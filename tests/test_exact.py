@@ -77,7 +77,8 @@ def test_fft_inside_monte_carlo_confidence_intervals(register_kind, mini_registe
         for name, dist, x in checks:
             st = dist.stats()
             se = x.std(ddof=1) / math.sqrt(len(x))
-            assert abs(st.mean - x.mean()) < 4 * se + 1e-9 * abs(st.mean), (config.name, name)
+            # <=: a risk with no loss (only budgeted spending, issue 16) is 0 in both
+            assert abs(st.mean - x.mean()) <= 4 * se + 1e-9 * abs(st.mean), (config.name, name)
             lo, hi = _var_ci(x, 0.99)
             slack = 2 * dist.h  # the grid's rounding
             assert lo - slack <= st.var99 <= hi + slack, (config.name, name, lo, st.var99, hi)

@@ -101,3 +101,66 @@ def test_shipped_register_gaps_name_the_uncertified_leased_centres():
     assert ("acute site without ISO 22301", "leased-dc-4") in gaps
     assert ("acute site without ISO 22301", "leased-dc-7") in gaps
     assert not any(e.startswith("leased-dc-1") for _, e in gaps)
+
+
+HOSTILE = 'Flood "x" --> B[evil] | <script>alert(1)</script> #35; (a) {b} `c` \\N \\n & 台风'
+
+
+def _hostile_graph(tmp_path, mini_files):
+    mini_files["risks.yaml"]["risks"][0]["title"] = HOSTILE
+    mini_files["controls.yaml"]["controls"][0]["title"] = '"]; B["x'
+    mini_files["sites.yaml"]["sites"][0]["name"] = "<img src=x onerror=alert(1)>\u53f0"
+    return build_graph(load_register(write_register(tmp_path / "h", mini_files)))
+
+
+def test_mermaid_labels_escape_hostile_titles(tmp_path, mini_files):
+    """Every label is one quoted string of entity codes and safe characters, and decodes back to
+    the register's text; edges join declared nodes only."""
+    import re
+
+    g = _hostile_graph(tmp_path, mini_files)
+    lines = to_mermaid(g).splitlines()
+    assert lines[0] == "flowchart LR"
+    nodes = [re.fullmatch(r'  ([A-Za-z0-9_]+)\["([^"<>\[\]|(){}`\\]*)"\]', line) for line in lines[1:]
+             if "-->" not in line or '["' in line]
+    assert all(nodes), [line for line, m in zip(lines[1:], nodes, strict=False) if not m]
+    labels = {m.group(1): re.sub(r"#(\d+);", lambda d: chr(int(d.group(1))), m.group(2)) for m in nodes}
+    assert len(labels) == g.number_of_nodes()
+    assert labels["risk_R1"] == f"R1: {HOSTILE}"
+    assert labels["control_C1"] == 'C1: "]; B["x'
+    assert labels["site_a"] == "a: <img src=x onerror=alert(1)>\u53f0"
+    edges = [re.fullmatch(r"  ([A-Za-z0-9_]+) -->\|(\w+)\| ([A-Za-z0-9_]+)", line)
+             for line in lines[1 + len(nodes):]]
+    assert all(edges) and len(edges) == g.number_of_edges()
+    assert {m.group(1) for m in edges} | {m.group(3) for m in edges} <= set(labels)
+
+
+def test_mermaid_ids_never_collide():
+    from climaterisk.analysis.graph import _mermaid_id
+
+    keys = ["site:a-b", "site:a_b", "site:a.b", "site:a_hb", "site:a__b", "site:ab", "risk:a-b",
+            "site:a\u53f0"]
+    ids = [_mermaid_id(k) for k in keys]
+    assert len(set(ids)) == len(keys)
+    assert all(i.isascii() and i.replace("_", "").isalnum() for i in ids)
+    assert _mermaid_id("control:C1") == "control_C1"
+
+
+def test_dot_labels_escape_hostile_titles(tmp_path, mini_files):
+    """Every node line is two well-formed quoted DOT strings; the label decodes back to the id
+    and the register's text (a backslash in a title stays a backslash, not a DOT escape)."""
+    import re
+
+    g = _hostile_graph(tmp_path, mini_files)
+    quoted = r'"((?:[^"\\]|\\.)*)"'
+    labels = {}
+    for line in to_dot(g).splitlines()[2:-1]:
+        node = re.fullmatch(rf"  {quoted} \[label={quoted}, shape=\w+\];", line)
+        edge = re.fullmatch(rf"  {quoted} -> {quoted} \[label=\"\w+\"\];", line)
+        assert node or edge, line
+        if node:
+            labels[node.group(1)] = re.sub(r"\\(.)", lambda m: "\n" if m.group(1) == "n" else m.group(1),
+                                           node.group(2))
+    assert len(labels) == g.number_of_nodes()
+    assert labels["risk:R1"] == f"R1\n{HOSTILE}"
+    assert labels["control:C1"] == 'C1\n"]; B["x'

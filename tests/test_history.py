@@ -587,8 +587,9 @@ def test_review_two_register_folders_without_a_store(tmp_path, mini_files, mini_
     after = write_register(tmp_path / "after", mini_files)
     pack = json.loads(run("review", "--register", str(after), "--against-register", str(before),
                           "--scenario", str(mini_scenario_path), "--format", "json", *FAST).output)
-    assert pack["changes"] == [{"section": "sites", "id": "a", "change": "changed", "fields": [
-        {"field": "replacement_value.value", "old": 1000.0, "new": 5000.0}]}]
+    assert pack["changes"] == [{"section": "sites", "id": "a", "title": "Site A", "change": "changed",
+                                "fields": [{"field": "replacement_value.value", "old": 1000.0, "new": 5000.0,
+                                            "unit": "currency"}]}]
     total = next(p for p in pack["attribution"] if p["id"] == "total")
     assert total["register"] == pytest.approx(total["total_change"]) and total["total_change"] > 0
 

@@ -63,7 +63,7 @@ def test_pillars_figures_and_self_contained_html(shipped_report):
         assert (shipped_report / "figures" / f"{name}.png").stat().st_size > 1000
         assert (shipped_report / "figures" / f"{name}.svg").read_text().startswith("<?xml")
     page = (shipped_report / "report.html").read_text(encoding="utf-8")
-    assert page.count('src="data:image/png;base64,') == 5
+    assert page.count('src="data:image/svg+xml;base64,') == 5  # vector figures, as images
     assert not re.search(r'(src|href)="(https?:)?//', page)
 
 
@@ -187,3 +187,13 @@ def test_latex_report_and_appendix_compile(tmp_path, hostile_register, mini_file
                               cwd=where, capture_output=True, text=True, timeout=180)
         assert proc.returncode == 0, proc.stdout[-2000:]
         assert "Missing character" not in (where / name).with_suffix(".log").read_text(errors="replace")
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    (68.0, "68.0"), (0.0123, "0.0123"), (1234.5, "1,230"), (12.34, "12.3"), (99.95, "100"),
+    (-5.0, "-5.00"), (0.0, "0"), (519.0, "519")])
+def test_three_significant_figures_keep_their_zeros(value, shown):
+    """An amount shown to 3 significant figures keeps its trailing zeros (68.0, not 68)."""
+    from climaterisk.outputs.publish import format_cell
+
+    assert format_cell(value, "sig3") == shown

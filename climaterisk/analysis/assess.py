@@ -28,6 +28,7 @@ import numpy as np
 
 from climaterisk._version import __version__
 from climaterisk.analysis import control_value
+from climaterisk.analysis.bounds import check_run
 from climaterisk.analysis.options import (
     DEFAULT_CHUNK,
     DEFAULT_SEED,
@@ -35,11 +36,12 @@ from climaterisk.analysis.options import (
     AssessOptions,
     horizons_of,
 )
-from climaterisk.analysis.results import Assessment, HorizonResult, Line
+from climaterisk.analysis.results import Assessment, HorizonResult, Line, item_lines
 from climaterisk.errors import OptionError, Problem, ScenarioError
 from climaterisk.model.compile import Portfolio, check_drivers, compile_portfolio
 from climaterisk.model.controls import controls_config, inherent_config
 from climaterisk.model.draws import BLOCK_TRIALS, block_trials
+from climaterisk.model.line_items import ITEMS, budgeted_lines, low_quantile
 from climaterisk.model.metrics import exceedance, summarise
 from climaterisk.model.observer import ExposureObserver
 from climaterisk.model.simulate import Samples, loss_categories, simulate
@@ -47,7 +49,7 @@ from climaterisk.register import Register
 from climaterisk.scenarios import Scenario, load_scenario
 
 __all__ = ["DEFAULT_CHUNK", "DEFAULT_SEED", "DEFAULT_TRIALS", "AssessOptions", "Assessment",
-           "HorizonResult", "Line", "assess", "build_manifest", "default_horizons"]
+           "HorizonResult", "Line", "assess", "build_manifest", "default_horizons", "report_horizons"]
 
 Progress = Callable[[int, int], None]
 """Called with (trials done, trials in all) across all horizons."""
@@ -56,6 +58,12 @@ Progress = Callable[[int, int], None]
 def default_horizons(register: Register) -> list[int]:
     """The register's medium and long term [year]."""
     return sorted({register.horizons["medium"], register.horizons["long"]})
+
+
+def report_horizons(register: Register) -> list[int]:
+    """The report's years: the register's short, medium and long term [year] (the financial
+    effects need the short term, IFRS S2 16(d))."""
+    return sorted(set(register.horizons.values()))
 
 
 def assess(
@@ -101,6 +109,7 @@ def assess(
             "given a regional event's occurrence, and this register makes them dependent (" +
             "; ".join(dependence) + ")"))
     opts = requested.resolved(exact_possible=not dependence)
+    check_run(register, scenario, portfolios, opts)  # sizes refused before any allocation
     if opts.method == "fft":
         unresolved: list[str] = []
         results = _exact_years(register, portfolios, labels, _threads(opts), unresolved)
@@ -202,12 +211,18 @@ def _summarise_year(
         title = site_names.get(sid, "company-level (no site)")
         by_site.append(Line(sid, title, "", rows_inh[first_site + j], rows_res[first_site + j]))
     total_inh, total_res = inh.total, res.total
+    at = first_site + len(by_site) + 2 * len(ITEMS)  # the damage rows, after the line items
     total = Line("total", "All risks", "", summarise(total_inh), summarise(total_res))
     return HorizonResult(
         year=portfolio.year, label=label, total=total, by_risk=by_risk, by_category=by_category,
         by_site=by_site, opportunities=opportunities,
         exceedance={"inherent": exceedance(total_inh), "residual": exceedance(total_res)},
         samples={k: v for k, v in samples.items() if k in ("inherent", "residual")} if keep else None,
+        by_line_item=item_lines(rows_inh, rows_res, first_site + len(by_site)),
+        site_damage=[Line(sid, site_names.get(sid, sid), "", rows_inh[at + j], rows_res[at + j])
+                     for j, sid in enumerate(portfolio.site_ids)],
+        total_p5={"inherent": low_quantile(total_inh), "residual": low_quantile(total_res)},
+        budgeted=budgeted_lines(register, portfolio),
     )
 
 
@@ -253,6 +268,7 @@ def _exact_year(register: Register, portfolio: Portfolio, label: str,
         opportunities=opportunities,
         exceedance={"inherent": inh["total"]["total"].exceedance(),
                     "residual": res["total"]["total"].exceedance()},
+        budgeted=budgeted_lines(register, portfolio),
     )
 
 

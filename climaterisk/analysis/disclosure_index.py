@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from climaterisk.analysis import consistency, disclosures, industry, statements
+from climaterisk.analysis import consistency, disclosures, financial_effects, industry, statements
 from climaterisk.analysis.results import Assessment
 from climaterisk.refdata import disclosure_index
 from climaterisk.register import Register
@@ -116,20 +116,39 @@ def _transition_plan(ctx: Context) -> tuple[str, str]:
 
 
 def _fe_current(ctx: Context) -> tuple[str, str]:
-    return GAP, ("no current-period effects on the financial statements: the report gives simulated "
-                 "expected losses, not amounts booked in the period")
+    figures = financial_effects.current_figures(ctx.register)
+    if not figures:
+        return GAP, ("the register holds no base-year amount in money (site electricity and tariffs, "
+                     "budgeted programmes, metrics in the currency)")
+    return MET, ("base-year figures in the financial-effects bridge: "
+                 + "; ".join(f.what for f in figures))
 
 
 def _fe_adjustment(ctx: Context) -> tuple[str, str]:
-    return GAP, ("no statement of assets or liabilities whose carrying amounts could change materially "
-                 "within the next annual period")
+    if (missing := _needs_run(ctx)) is not None:
+        return missing
+    bridge = financial_effects.financial_effects(ctx.main)
+    if not bridge.computed:
+        return GAP, "damage by site is not computed by the exact method: run with --method mc"
+    if not bridge.assets:
+        return MET, f"no site carries simulated damage in {bridge.assets_year}: no carrying amount at risk"
+    return MET, (f"{len(bridge.assets)} sites with their value and expected and 1-in-100 damage in "
+                 f"{bridge.assets_year} (replacement value standing for the carrying amount)")
 
 
 def _fe_investment(ctx: Context) -> tuple[str, str]:
     plan = ctx.register.plan
-    if plan is not None and plan.capex is not None:
-        return PARTLY, ("planned capital expenditure from plan.yaml; disposals and funding sources are not "
-                        "stated")
+    capex = plan.capex if plan is not None else None
+    budgeted = sorted({r.id for r in ctx.register.risks for m in r.models
+                       if m.nature == "budgeted" and m.line_item == "capital_expenditure"})
+    also = f"; budgeted capital expenditure of {', '.join(budgeted)} in the bridge" if budgeted else ""
+    if capex is not None and capex.disclosed:
+        return MET, f"planned capital expenditure from plan.yaml{also}; no disposal recorded"
+    if budgeted:
+        why = f" (plan.yaml: not disclosed, {capex.source})" if capex is not None else ""
+        return PARTLY, f"the transition plan's capital expenditure is missing{why}{also}"
+    if capex is not None:
+        return GAP, f"plan.yaml capex: not disclosed ({capex.source})"
     return GAP, "no investment, disposal or funding plan in the register (plan.yaml capex)"
 
 
@@ -140,16 +159,22 @@ def _fe_anticipated(ctx: Context) -> tuple[str, str]:
     years = {h.year for h in ctx.main.horizons}
     absent = [name for name, year in reg.horizons.items() if year not in years]
     if absent:
-        return PARTLY, (f"EAL and VaR by risk for {', '.join(map(str, sorted(years)))}; the "
+        return PARTLY, (f"effects for {', '.join(map(str, sorted(years)))}; the "
                         f"{' and '.join(absent)} term ({', '.join(str(reg.horizons[a]) for a in absent)}) "
                         "was not simulated in this run")
-    return MET, "EAL and VaR 99% by risk for the short, medium and long term"
+    if not financial_effects.financial_effects(ctx.main).computed:
+        return PARTLY, "EAL and VaR by risk for every term; line items not computed (exact method)"
+    return MET, ("effects by line item for the short, medium and long term, cumulative and present "
+                 "value over the plan period")
 
 
 def _fe_quantified(ctx: Context) -> tuple[str, str]:
     if (missing := _needs_run(ctx)) is not None:
         return missing
-    return MET, "a central value (EAL) and a tail (VaR 99%) per risk and horizon, with standard errors"
+    if not financial_effects.financial_effects(ctx.main).computed:
+        return MET, "a central value (EAL) and a tail (VaR 99%) per risk and horizon"
+    return MET, ("a central value and a range (5th-95th percentile, VaR 99%) per line item and horizon, "
+                 "and EAL and VaR 99% per risk")
 
 
 def _implications(ctx: Context) -> tuple[str, str]:

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from climaterisk.escape import dot_escape, mermaid_escape
 from climaterisk.refdata import iso22301
 from climaterisk.register import Register
 from climaterisk.register.certification import status_in
@@ -120,10 +121,18 @@ def _with_basis(reason: str, what: str, basis: str) -> str:
     return f"{reason} (assumed {what}: {basis})" if basis else reason
 
 
-def find_gaps(register: Register) -> list[Gap]:
-    """Every gap of the register as of its ``as_of`` date, rule by rule."""
+DECISION_DUE_RULE = "treatment decision past review date"
+"""The gap rule of a risk's treatment decision whose review date has passed."""
+
+
+def find_gaps(register: Register, as_of: dt.date | None = None) -> list[Gap]:
+    """Every gap of the register as of ``as_of`` (the date assessed, e.g. the end of the quarter
+    reviewed; default: the register's ``as_of``), rule by rule."""
+    from climaterisk.analysis.decisions import decisions_due
+
     g = build_graph(register)
-    as_of, year = register.as_of, register.as_of.year
+    as_of = as_of or register.as_of
+    year = as_of.year
     gaps: list[Gap] = []
     for risk in sorted(register.risks, key=lambda r: r.id):
         in_force = [register.control(c) for c in controls_of(g, risk.id)]
@@ -169,6 +178,12 @@ def find_gaps(register: Register) -> list[Gap]:
         if risk.is_disruption and not clauses:  # clause 8 applies to disruption risks only
             gaps.append(Gap("no ISO 22301 clause 8", risk.id,
                             f"{risk.title} ({risk.category}): no control evidences any clause-8 element"))
+    for due in decisions_due(register, as_of):
+        by = f" by {due['approver']}" if due["approver"] else ""
+        taken = f" of {due['date']}" if due["date"] else ""
+        gaps.append(Gap(DECISION_DUE_RULE, due["risk"],
+                        f"{due['title']}: '{due['decision']}' decision{taken}{by} was due for review on "
+                        f"{due['review_date']}, {due['days_overdue']} days before {as_of.isoformat()}"))
     return gaps
 
 
@@ -183,7 +198,7 @@ _SHAPES = {"site": "box", "risk": "ellipse", "opportunity": "ellipse", "control"
 
 
 def _esc(text: str) -> str:
-    return str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    return dot_escape(text)
 
 
 def to_dot(g: nx.DiGraph) -> str:
@@ -199,15 +214,22 @@ def to_dot(g: nx.DiGraph) -> str:
     return "\n".join(lines) + "\n"
 
 
+_MERMAID_ID = {":": "_", "_": "__", "-": "_h", ".": "_d"}
+
+
 def _mermaid_id(key: str) -> str:
-    return "".join(ch if ch.isalnum() else "_" for ch in key)
+    """A Mermaid node id for ``kind:ident``: ASCII letters and digits, ``:`` as ``_`` (the kind
+    has letters only), ``_ - .`` as ``__ _h _d`` and any other character as ``_u<hex>_``, so
+    that two keys never share an id (``a-b`` and ``a_b`` stay apart)."""
+    return "".join(ch if ch.isascii() and ch.isalnum() else _MERMAID_ID.get(ch, f"_u{ord(ch):x}_")
+                   for ch in key)
 
 
 def to_mermaid(g: nx.DiGraph) -> str:
     """Mermaid flowchart text (renders in GitHub and many Markdown viewers)."""
     lines = ["flowchart LR"]
     for key, data in sorted(g.nodes(data=True)):
-        text = f"{data['ident']}: {data['label']}".replace('"', "'")
+        text = mermaid_escape(f"{data['ident']}: {data['label']}")
         lines.append(f'  {_mermaid_id(key)}["{text}"]')
     for u, v, data in sorted(g.edges(data=True)):
         lines.append(f"  {_mermaid_id(u)} -->|{data['relation']}| {_mermaid_id(v)}")

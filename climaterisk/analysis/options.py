@@ -22,6 +22,8 @@ climaterisk.errors.OptionError: trials: got 2000; expected no trial count with m
 from __future__ import annotations
 
 import dataclasses
+import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -33,6 +35,33 @@ DEFAULT_SEED = 20231231
 """Random seed when none is given; the same seed gives the same numbers, bit for bit."""
 DEFAULT_CHUNK = 100_000
 """Trials whose random draws are held at once (bounds memory; results do not depend on it)."""
+
+WORKERS_PER_CORE = 4
+"""Workers (threads, or Dask processes of a local cluster) per core at most. Basis: beyond one
+per core a worker adds no speed, only memory (a thread's chunk of draws, up to about 100 MB; a
+Dask process about 30 MB at start); four per core leaves room for oversubscribed test runs."""
+
+SCHEDULER_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
+"""The Dask communication protocols a scheduler address may name."""
+
+_ADDRESS = re.compile(
+    r"(?:(?:" + "|".join(SCHEDULER_SCHEMES) + r")://)?"
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])"
+    r":(\d{1,5})")
+
+
+def max_workers() -> int:
+    """The most workers a run may ask for: :data:`WORKERS_PER_CORE` per core of this machine."""
+    return WORKERS_PER_CORE * (os.cpu_count() or 1)
+
+
+def _address_ok(address: object) -> bool:
+    """Whether ``address`` has the form of a Dask scheduler address (``[scheme://]host:port``)."""
+    if not isinstance(address, str):
+        return False
+    match = _ADDRESS.fullmatch(address)
+    return bool(match) and 1 <= int(match.group(1)) <= 65535
+
 
 METHODS = ("mc", "fft", "auto")
 ENGINES = ("local", "dask")
@@ -93,6 +122,14 @@ class AssessOptions:
                 bad(name, value, expected)
         if isinstance(self.workers, bool) or not isinstance(self.workers, int) or self.workers < 0:
             bad("workers", self.workers, "a whole number >= 0 (0: one per core)")
+        elif self.workers > max_workers():
+            bad("workers", self.workers,
+                f"at most {max_workers()} ({WORKERS_PER_CORE} per core x {os.cpu_count() or 1} cores; "
+                "more only add memory and start-up time, not speed)")
+        if self.scheduler is not None and not _address_ok(self.scheduler):
+            bad("scheduler", self.scheduler,
+                "a Dask scheduler address such as tcp://10.0.0.5:8786 (scheme tcp, tls, ws, wss "
+                "or ucx, a host and a port 1-65535)")
         years_ok = self.horizons is None or (
             bool(self.horizons)
             and all(isinstance(y, int) and not isinstance(y, bool) for y in self.horizons))

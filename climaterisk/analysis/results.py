@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from climaterisk.analysis import control_value, coverage, ghg
+from climaterisk.model.line_items import ITEMS, BudgetLine
 from climaterisk.model.metrics import Stats
 from climaterisk.model.simulate import Samples
 from climaterisk.register import Register
@@ -39,6 +40,32 @@ class Line:
         }
 
 
+@dataclass(frozen=True)
+class ItemLine:
+    """One statement line item in one year (:mod:`climaterisk.register.booking`): ``inherent``
+    and ``residual`` summarise its annual amount over all risks [currency/yr] (insurance
+    recoveries negative); ``p5`` is the 5th percentile of each (``{"inherent": .., "residual":
+    ..}``), the amount reached or exceeded in 95% of years."""
+
+    id: str
+    inherent: Stats
+    residual: Stats
+    p5: dict[str, float]
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "inherent": {**self.inherent.to_dict(), "p5": self.p5["inherent"]},
+                "residual": {**self.residual.to_dict(), "p5": self.p5["residual"]}}
+
+
+def item_lines(inherent: list[Stats], residual: list[Stats], first: int) -> list[ItemLine]:
+    """The line items from the summary rows of both bases, from row ``first`` on: the items, then
+    the same negated (:func:`~climaterisk.model.line_items.line_item_rows`)."""
+    n = len(ITEMS)
+    return [ItemLine(name, inherent[first + i], residual[first + i],
+                     {"inherent": -inherent[first + n + i].var95, "residual": -residual[first + n + i].var95})
+            for i, name in enumerate(ITEMS)]
+
+
 @dataclass
 class HorizonResult:
     """Results for one year: totals and breakdowns by risk, category and site."""
@@ -53,6 +80,10 @@ class HorizonResult:
     exceedance: dict[str, list[dict]]
     exposure_coverage: dict | None = None
     samples: dict[str, Samples] | None = field(default=None, repr=False)
+    by_line_item: list[ItemLine] = field(default_factory=list)  # empty: not computed (exact method)
+    site_damage: list[Line] = field(default_factory=list)  # damage at each site, before insurance
+    total_p5: dict[str, float] = field(default_factory=dict)  # 5th percentile of the total, by basis
+    budgeted: list[BudgetLine] = field(default_factory=list)  # planned spending, not in the total
 
     def to_dict(self) -> dict:
         return {
@@ -64,6 +95,9 @@ class HorizonResult:
             "by_site": [x.to_dict() for x in self.by_site],
             "opportunities": [x.to_dict() for x in self.opportunities],
             "exceedance": self.exceedance,
+            "by_line_item": [x.to_dict() for x in self.by_line_item],
+            "site_damage": [x.to_dict() for x in self.site_damage],
+            "budgeted": [vars(b) for b in self.budgeted],
         }
 
 

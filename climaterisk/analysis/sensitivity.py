@@ -55,6 +55,7 @@ from typing import Any
 import numpy as np
 
 from climaterisk.analysis.assess import build_manifest, check_scenario, default_horizons
+from climaterisk.analysis.bounds import check_run
 from climaterisk.analysis.inputs import (
     DEFAULT_SWING,
     Input,
@@ -267,6 +268,15 @@ def sensitivity(
     threads = opts.workers if opts.workers > 0 else (os.cpu_count() or 1)
     trials, seed, chunk = int(opts.trials), int(opts.seed), int(opts.chunk_trials)
     swept, skipped = levers(register, scenario, float(swing))
+    portfolios = {year: compile_portfolio(register, scenario, year) for year in years}
+    # sizes refused before any allocation: the base run and a low and a high run per input;
+    # per trial the base total and each thread's two runs
+    check_run(register, scenario, list(portfolios.values()), opts,
+              per_trial=8.0 * (1 + 4 * threads), runs=1 + 2 * len(swept))
+    if sobol:  # N x (inputs + 2) design points a year, one run of sobol_trials each per thread
+        check_run(register, scenario, list(portfolios.values()),
+                  dataclasses.replace(opts, trials=sobol_trials), per_trial=8.0 * 2 * threads,
+                  runs=sobol_samples * (min(int(sobol), len(swept)) + 2), trials_name="sobol-trials")
     base_world = World(register, scenario)
 
     def run(portfolio: Portfolio, configs: list[Config], workers: int) -> list[np.ndarray]:
@@ -307,7 +317,7 @@ def sensitivity(
     results = [InputSensitivity(lever.input) for lever in swept]
     base_values = {}
     for year in years:
-        portfolio = compile_portfolio(register, scenario, year)
+        portfolio = portfolios[year]
         config = controls_config(register, portfolio)
         (base,) = run(portfolio, [config], threads)
         counts["runs"] += 1

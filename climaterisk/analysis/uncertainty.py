@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from climaterisk.analysis.assess import build_manifest, check_scenario, default_horizons
+from climaterisk.analysis.bounds import check_run
 from climaterisk.analysis.options import AssessOptions, horizons_of
 from climaterisk.errors import OptionError, Problem
 from climaterisk.model.compile import Portfolio, compile_portfolio
@@ -234,6 +235,12 @@ def assess_uncertainty(
     trials, seed, chunk = int(opts.trials), int(opts.seed), int(opts.chunk_trials)
     threads = opts.workers if opts.workers > 0 else (os.cpu_count() or 1)
     found = unknowns(register, scenario)
+    central_portfolios = [compile_portfolio(register, scenario, year) for year in years]
+    # sizes refused before any allocation (the worlds move rates within their declared ranges):
+    # per trial and world, each year's residual and inherent totals and by risk are kept
+    risks = len(central_portfolios[0].risk_ids)
+    check_run(register, scenario, central_portfolios, opts, runs=worlds + 1,
+              per_trial=8.0 * (2 + 2 * risks) * len(years) * (worlds + 1))
     quantiles = world_quantiles(len(found), worlds, seed)
 
     def run(world: int | None) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
@@ -266,7 +273,7 @@ def assess_uncertainty(
             per_world = list(pool.map(one, range(worlds)))
     else:
         per_world = [one(w) for w in range(worlds)]
-    portfolio = compile_portfolio(register, scenario, years[0])
+    portfolio = central_portfolios[0]
     risk_ids = [r for r, opp in zip(portfolio.risk_ids, portfolio.is_opportunity, strict=True) if not opp]
     risk_rows = [i for i, opp in enumerate(portfolio.is_opportunity) if not opp]
     results = []

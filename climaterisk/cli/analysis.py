@@ -205,8 +205,8 @@ def report_cmd(
     trials: TrialsOpt = None,
     seed: SeedOpt = None,
     chunk_size: ChunkOpt = None,
-    out: Annotated[Path, typer.Option("--out", help="Folder for the report and its figures.")]
-    = Path("report"),
+    out: Annotated[Path, typer.Option("--out", "-o", "--output", help="Folder for the report and its "
+                                      "figures.")] = Path("report"),
     store: StoreOpt = None,
     fmt: Annotated[list[ReportFormat] | None, typer.Option(
         "--format", "-f", help="markdown, html or latex; repeat for several (default: markdown "
@@ -218,6 +218,13 @@ def report_cmd(
     sweep_trials: Annotated[int, typer.Option(
         help="Simulated years per run of the sweep (long-term horizon only) and per world (every "
         "horizon).")] = 5000,
+    growth: Annotated[float, typer.Option(
+        help="Growth of the business [% a year] for the financial effects (0: held at its base-year "
+        "size).")] = 0.0,
+    inflation: Annotated[float, typer.Option(
+        help="Inflation [% a year] for the financial effects (0: constant prices of the base year).")] = 0.0,
+    discount_rate: Annotated[float, typer.Option(
+        help="Discount rate [% a year] of the financial effects' present values (0: undiscounted).")] = 0.0,
 ) -> None:
     """Write the IFRS S2-structured climate report with its figures.
 
@@ -228,11 +235,15 @@ def report_cmd(
     Example: climaterisk report --scenario rcp45 --compare rcp26,rcp85 --out report/
     """
     check_folder(out)
+    from climaterisk.analysis.assess import report_horizons
+    from climaterisk.analysis.financial_effects import Prices
     from climaterisk.history import review
     from climaterisk.history import store as history
     from climaterisk.history.targets import snapshot_targets
     from climaterisk.outputs import figures, publish, report
 
+    prices = Prices(growth / 100.0, inflation / 100.0, discount_rate / 100.0)
+    horizon = horizon or report_horizons(load_register(register))  # short term included
     main, compared = _scenario_runs(scenario, compare, register, horizon, trials, seed, chunk_size)
     previous = previous_targets = None
     path = _store_path(store, main.register.path)
@@ -251,7 +262,7 @@ def report_cmd(
     spread = (assess_uncertainty(main.register, main.scenario, worlds=uncertainty_worlds, trials=sweep_trials,
                                  seed=seed, horizons=[h.year for h in main.horizons])
               if uncertainty_worlds else None)
-    document = report.build_report(main, compared, previous, previous_targets, (sweep, spread))
+    document = report.build_report(main, compared, previous, previous_targets, (sweep, spread), prices)
     with OutputSet(out) as files:  # the report and its figures are moved in together
         drawn = figures.write_all(files, main, compared, "figures")
         written = publish.write_report(document, files, drawn, formats)
@@ -278,9 +289,10 @@ def appendix_cmd(
     trials: TrialsOpt = None,
     seed: SeedOpt = None,
     chunk_size: ChunkOpt = None,
-    fmt: Annotated[AppendixFormat, typer.Option("--format", "-f", help="Output format.")]
-    = AppendixFormat.markdown,
-    out: Annotated[Path, typer.Option("--out", help="Folder for the appendix files.")]
+    fmt: Annotated[list[AppendixFormat] | None, typer.Option(
+        "--format", "-f", help="markdown, latex, html, csv or xlsx; repeat for several (default: "
+        "markdown).")] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", "--output", help="Folder for the appendix files.")]
     = Path("appendix"),
 ) -> None:
     """Write the appendix tables: risk register, controls, site exposure, scenario analysis,
@@ -295,7 +307,11 @@ def appendix_cmd(
     from climaterisk.outputs import publish, report
 
     main, compared = _scenario_runs(scenario, compare, register, horizon, trials, seed, chunk_size)
-    for path in publish.write_appendix(report.appendix_tables(main, compared), out, fmt.value):
+    tables = report.appendix_tables(main, compared)
+    formats = list(dict.fromkeys(f.value for f in (fmt or [AppendixFormat.markdown])))
+    with OutputSet(out) as files:  # every format's files are moved in together
+        written = [path for f in formats for path in publish.write_appendix(tables, files, f)]
+    for path in written:
         typer.echo(f"wrote {path}")
 
 
@@ -419,7 +435,7 @@ def ghg_cmd(
             data["pathways"] = path.to_dict() if path is not None else None
         text = render.to_json(data)
     else:
-        text = render.blocks_text([*ghg_blocks(reg), *pathway_blocks(path)],
+        text = render.terminal_blocks([*ghg_blocks(reg), *pathway_blocks(path)],
                                   markdown=fmt is TextFormat.markdown)
     _emit(text, output)
 

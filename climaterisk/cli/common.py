@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from climaterisk.analysis.assess import assess
 from climaterisk.analysis.options import AssessOptions
@@ -30,7 +31,78 @@ from climaterisk.register import load_register
 from climaterisk.register.migration import FormatNotice
 from climaterisk.scenarios import Scenario, load_scenario
 
+HIDDEN_ALIASES = frozenset({"--output", "--year"})
+"""Former option names, still accepted so that existing scripts work, but left out of the help:
+``--output`` (now ``--out/-o`` on every command that writes) and ``scenarios --year`` (now
+``--horizon``)."""
+
+
+class _AliasHidingOption(TyperOption):
+    """An option whose help leaves out the names in :data:`HIDDEN_ALIASES`."""
+
+    def get_help_record(self, ctx: typer.Context) -> tuple[str, str] | None:
+        saved = self.opts
+        self.opts = [o for o in saved if o not in HIDDEN_ALIASES] or saved
+        try:
+            return super().get_help_record(ctx)
+        finally:
+            self.opts = saved
+
+
+def _single_valued(command: TyperCommand) -> dict[str, TyperOption]:
+    """The command's options that take one value (not repeatable, not flags), by every name."""
+    return {name: p for p in command.params if isinstance(p, TyperOption)
+            and not (p.multiple or p.is_flag or p.count) for name in p.opts}
+
+
+def _takes_value(command: TyperCommand) -> set[str]:
+    return {name for p in command.params if isinstance(p, TyperOption)
+            and not (p.is_flag or p.count) for name in p.opts}
+
+
+def repeated_options(command: TyperCommand, args: list[str]) -> dict[TyperOption, list[str]]:
+    """The single-valued options of ``command`` given more than once in ``args``, with the values
+    given (click would silently keep the last one)."""
+    single, valued = _single_valued(command), _takes_value(command)
+    seen: dict[TyperOption, list[str]] = {}
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        i += 1
+        if arg == "--":
+            break
+        if not arg.startswith("-") or arg == "-":
+            continue
+        name, value = (arg.split("=", 1) if arg.startswith("--") and "=" in arg
+                       else (arg[:2], arg[2:]) if not arg.startswith("--") and len(arg) > 2 else (arg, None))
+        if name in valued and value is None and i < len(args):
+            value = args[i]
+            i += 1
+        if name in single:
+            seen.setdefault(single[name], []).append(value or "")
+    return {opt: values for opt, values in seen.items() if len(values) > 1}
+
+
+class Grammar(TyperGroup):
+    """The command group of every ``climaterisk`` command: hides former option names from help
+    (:data:`HIDDEN_ALIASES`) and refuses a single-valued option given twice, instead of silently
+    keeping the last value (repeatable options, such as ``--horizon``, accumulate)."""
+
+    def resolve_command(self, ctx: typer.Context, args: list[str]):  # type: ignore[no-untyped-def]
+        name, command, rest = super().resolve_command(ctx, args)
+        if isinstance(command, TyperCommand):
+            for param in command.params:
+                if isinstance(param, TyperOption) and HIDDEN_ALIASES & set(param.opts):
+                    param.__class__ = _AliasHidingOption
+            for opt, values in repeated_options(command, rest).items():
+                raise typer.BadParameter(
+                    f"given {len(values)} times ({', '.join(values)}); it takes one value "
+                    "(give it once)", ctx=ctx, param=opt)
+        return name, command, rest
+
+
 app = typer.Typer(
+    cls=Grammar,
     help="Climate risk register, Monte Carlo scenario analysis and IFRS S2 reporting.\n\n"
     "Example: climaterisk assess --scenario rcp45",
     no_args_is_help=True,
@@ -126,7 +198,7 @@ def is_stdout(output: Path | None) -> bool:
     return output is None or str(output) == "-"
 
 
-def check_output(output: Path | None, option: str = "--output") -> None:
+def check_output(output: Path | None, option: str = "--out") -> None:
     """Refuse, before any work, an output file that could not be written: a folder, a file under
     a file, a missing or unwritable folder, a device, ``/dev/stdout`` or a named pipe."""
     if is_stdout(output):
@@ -167,6 +239,15 @@ RegisterOpt = Annotated[
 ]
 
 
+def one_register(option: str | None, positional: str | None) -> str | None:
+    """The register of a command that also takes it as a positional argument (the older form):
+    ``--register`` or the argument, refused when both are given and differ."""
+    if option is not None and positional is not None and option != positional:
+        raise InputError(Problem("", "", "--register", positional,
+                                 f"the register once: --register {option} was given too"))
+    return option if option is not None else positional
+
+
 ScenarioOpt = Annotated[str, typer.Option(
     "--scenario", "-s", help="Scenario id (rcp26, rcp45, rcp85), alias (SSP2-4.5) or YAML path.",
 )]
@@ -182,11 +263,12 @@ ChunkOpt = Annotated[int | None, typer.Option(
     "depend on it) [default: 100000].", min=1, show_default=False,
 )]
 WorkersOpt = Annotated[int, typer.Option(
-    help="Threads simulating in parallel (0: one per core); the numbers do not depend on it.", min=0,
+    help="Threads simulating in parallel (0: one per core; at most 4 per core); the numbers do not "
+         "depend on it.", min=0,
 )]
 OutputOpt = Annotated[Path | None, typer.Option(
-    "--output", "-o", help="Write to this file (atomically; - for standard output) instead of "
-    "standard output.",
+    "--out", "-o", "--output", help="Write to this file (atomically; - for standard output) instead "
+    "of standard output.",
 )]
 
 
@@ -203,6 +285,11 @@ def run_options(horizon: list[int] | None, trials: int | None, seed: int | None,
                 chunk_size: int | None = None, **what: object) -> AssessOptions:
     """The run options of a command; ``workers`` defaults to one thread per core."""
     what.setdefault("workers", 0)
+    twice = sorted({y for y in horizon or [] if (horizon or []).count(y) > 1})
+    if twice:
+        typer.echo(f"note: --horizon {', '.join(map(str, twice))} given more than once; "
+                   "each year is assessed once", err=True)
+    horizon = list(dict.fromkeys(horizon or []))  # a year given twice is assessed once
     return AssessOptions.of(horizons=horizon or None, trials=trials, seed=seed, chunk_trials=chunk_size,
                             **what)
 

@@ -12,6 +12,7 @@ import typer
 from climaterisk.analysis import graph
 from climaterisk.cli.common import (
     FormatOpt,
+    Grammar,
     OutputOpt,
     RegisterOpt,
     TextFormat,
@@ -19,6 +20,7 @@ from climaterisk.cli.common import (
     app,
     check_output,
     handle_errors,
+    one_register,
 )
 from climaterisk.outputs import render
 from climaterisk.register import load_register, resolve_register_path, shipped_registers
@@ -45,7 +47,8 @@ def gaps_cmd(
     valid ISO 22301 certificate (sites with status unknown are not gaps; a lessor's certificate
     counts); controls not tested in the 12 months before the as-of date; controls linked to no
     risk; risks with no owner; planned controls past their year; disruption risks that no
-    control maps to ISO 22301 clause 8. A finding resting on an input marked as an assumption
+    control maps to ISO 22301 clause 8; risks whose treatment decision is past its review date
+    ("treatment decision past review date"). A finding resting on an input marked as an assumption
     says so: "(assumed date: <basis>)", and its JSON row has the basis in "assumed".
 
     Consistency rules follow: cross-industry metrics whose definitions take whole site kinds
@@ -98,7 +101,7 @@ def graph_cmd(
 ) -> None:
     """Export the register graph: sites, risks, opportunities, controls, ISO 22301 clauses.
 
-    Example: climaterisk graph --format mermaid --output register.mmd
+    Example: climaterisk graph --format mermaid --out register.mmd
     """
     check_output(output)
     g = graph.build_graph(load_register(register))
@@ -108,7 +111,8 @@ def graph_cmd(
 
 
 register_app = typer.Typer(
-    help="Look at a register.\n\nExample: climaterisk register show --register registers/kuaishou-2023",
+    cls=Grammar,
+    help="Look at a register.\n\nExample: climaterisk register show --register kuaishou-2023",
     no_args_is_help=True, rich_markup_mode=None,
 )
 app.add_typer(register_app, name="register")
@@ -139,8 +143,9 @@ def register_show_cmd(
 @app.command("validate")
 @handle_errors
 def validate_cmd(
+    register: RegisterOpt = None,
     path: Annotated[str | None, typer.Argument(
-        help="Register folder (default: the shipped kuaishou-2023 register).",
+        help="Register folder (the older form of --register).", hidden=True,
     )] = None,
     scenario: Annotated[list[str] | None, typer.Option(
         "--scenario", "-s", help="Also check these scenario files or names.",
@@ -151,8 +156,9 @@ def validate_cmd(
     Each problem names the file, the entry id, the field, the bad value and what was expected.
     Exit code 0 when valid, 2 otherwise.
 
-    Example: climaterisk validate registers/kuaishou-2023
+    Example: climaterisk validate --register kuaishou-2023 --scenario rcp85
     """
+    path = one_register(register, path)
     reg = load_register(path)
     for name in scenario or []:
         load_scenario(name)
@@ -192,7 +198,8 @@ def schema_cmd(
 @handle_errors
 def scenarios_cmd(
     year: Annotated[list[int] | None, typer.Option(
-        "--year", help="Years to show (default: 2023, 2030, 2040, 2050).",
+        "--horizon", "--year", help="Years to show; repeat for several (default: 2023, 2030, 2040, "
+        "2050).",
     )] = None,
     scenario: Annotated[list[str] | None, typer.Option(
         "--scenario", "-s", help="Only these scenarios (ids, aliases or paths).",
@@ -202,12 +209,13 @@ def scenarios_cmd(
 
     Add a scenario by dropping a YAML file into scenarios/ or passing --scenario PATH.
 
-    Example: climaterisk scenarios --year 2030 --year 2050
+    Example: climaterisk scenarios --horizon 2030 --horizon 2050
     """
     chosen = [load_scenario(s) for s in scenario] if scenario else [
         read_scenario(p) for p in available_scenarios()
     ]
-    typer.echo(render.scenarios_text(chosen, year or [2023, 2030, 2040, 2050]), nl=False)
+    years = list(dict.fromkeys(year or [2023, 2030, 2040, 2050]))  # a year given twice is shown once
+    typer.echo(render.scenarios_text(chosen, years), nl=False)
 
 
 @app.command("registers")

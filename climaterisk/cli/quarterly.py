@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -49,6 +50,8 @@ def snapshot_cmd(
     A second snapshot of the same quarter becomes a new revision; nothing is overwritten.
 
     Example: climaterisk snapshot --quarter 2026Q3 --scenario rcp45
+
+    Example: climaterisk snapshot --quarter 2026Q4 --scenario rcp45
     """
     from climaterisk.history import store as history
 
@@ -70,8 +73,10 @@ def history_cmd(
     register: RegisterOpt = None,
     store: StoreOpt = None,
     fmt: FormatOpt = TextFormat.table,
+    output: OutputOpt = None,
 ) -> None:
-    """List the snapshots in the history store, register by register (id and folder).
+    """List the snapshots in the history store, register by register (id and folder), with the
+    residual EAL and VaR 99% of every horizon in millions of the register's currency.
 
     The store is opened read-only: this works on an archived, read-only store and never waits
     for a snapshot being written.
@@ -80,26 +85,34 @@ def history_cmd(
     """
     from climaterisk.history import store as history
 
+    check_output(output)
     path = _store_path(store, resolve_register_path(register))
     with history.open_existing(path) as db:
         snaps = db.list()
     groups = list(history.iter_registers(snaps))
     if fmt is TextFormat.json:
-        typer.echo(render.to_json({
+        _emit(render.to_json({
             "store": history.describe(path),
             "registers": [{"register_id": rid, "register_path": folder, "snapshots": [
                 {k: getattr(s, k) for k in history.SUMMARY_FIELDS} for s in group]}
                 for rid, folder, group in groups],
-            "snapshots": [{k: getattr(s, k) for k in history.SUMMARY_FIELDS} for s in snaps]}), nl=False)
+            "snapshots": [{k: getattr(s, k) for k in history.SUMMARY_FIELDS} for s in snaps]}), output)
         return
     markdown = fmt is TextFormat.markdown
-    if not groups:
-        typer.echo(render.history_text([], markdown=markdown), nl=False)
+    parts = [] if groups else [render.history_text([], markdown=markdown)]
     for i, (rid, folder, group) in enumerate(groups):
         where = f"folder {folder}" if folder else "folder not recorded (taken before stores kept it)"
         title = f"Register {rid}, {where}: {len(group)} snapshot(s)"
-        typer.echo(("\n" if i else "") + (f"## {title}\n" if markdown else f"{title}\n"))
-        typer.echo(render.history_text(group, markdown=markdown), nl=False)
+        parts.append(("\n" if i else "") + (f"## {title}\n\n" if markdown else f"{title}\n\n"))
+        parts.append(render.history_text(group, markdown=markdown))
+    _emit("".join(parts), output)
+
+
+class ReviewFormat(str, Enum):
+    table = "table"
+    markdown = "markdown"
+    json = "json"
+    html = "html"
 
 
 @app.command("review")
@@ -120,15 +133,19 @@ def review_cmd(
     across_registers: Annotated[bool, typer.Option(
         "--across-registers", help="Compare snapshots taken from different register folders that "
         "share a register id (refused otherwise).")] = False,
-    fmt: FormatOpt = TextFormat.table,
+    fmt: Annotated[ReviewFormat, typer.Option(
+        "--format", "-f", help="table (terminal text), markdown, json, or html (one page made for "
+        "printing to PDF from a browser).")] = ReviewFormat.table,
     output: OutputOpt = None,
 ) -> None:
-    """The committee's quarterly pack: register changes, movement of residual loss, and why.
+    """The committee's quarterly pack: a summary of what moved and why, each register change's
+    own effect, the movement per risk, decisions due, overdue controls and targets.
 
-    The movement of total residual EAL is split into register changes, scenario changes and
-    sampling noise, which add up to it.
+    The movement of residual EAL is split into each register change's own contribution (one at a
+    time, on the same random draws), an interaction remainder, scenario changes and the re-run
+    difference (sampling noise or a new tool version), which add up to it. Amounts in millions.
 
-    Example: climaterisk review --quarter 2026Q4 --against 2026Q3
+    Example: climaterisk review --quarter 2026Q4 --against 2026Q3 --format html -o pack.html
     """
     check_output(output)
     from climaterisk.history import review
@@ -149,10 +166,16 @@ def review_cmd(
         if folders["current"] and folders["against"] and folders["current"] != folders["against"]:
             typer.echo(f"note: comparing snapshots of two register folders with one id (--across-registers): "
                        f"{folders['current']} against {folders['against']}", err=True)
-    if fmt is TextFormat.json:
+    from climaterisk.outputs import pack as committee_pack
+
+    pack["summary"] = committee_pack.summary(pack)
+    doc = committee_pack.pack_document(pack)
+    if fmt is ReviewFormat.json:
         text = render.to_json(pack)
+    elif fmt is ReviewFormat.html:
+        text = committee_pack.pack_html(doc)
     else:
-        text = render.review_text(pack, pack["currency"], markdown=fmt is TextFormat.markdown)
+        text = committee_pack.pack_text(doc, markdown=fmt is ReviewFormat.markdown)
     _emit(text, output)
 
 

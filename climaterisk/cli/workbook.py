@@ -9,7 +9,8 @@ from typing import Annotated
 
 import typer
 
-from climaterisk.cli.common import RegisterOpt, app, check_output, handle_errors
+from climaterisk.cli.common import RegisterOpt, app, check_output, handle_errors, one_register
+from climaterisk.errors import InputError, Problem
 from climaterisk.io import write_file
 from climaterisk.outputs import spreadsheet
 from climaterisk.register import load_register, migration, resolve_register_path, scaffold
@@ -18,11 +19,12 @@ from climaterisk.register import load_register, migration, resolve_register_path
 @app.command("export-xlsx")
 @handle_errors
 def export_xlsx_cmd(
-    register: Annotated[str | None, typer.Argument(
-        help="Register folder, or the name of a shipped register (default: kuaishou-2023).",
+    register: RegisterOpt = None,
+    positional: Annotated[str | None, typer.Argument(
+        help="Register folder (the older form of --register).", hidden=True,
     )] = None,
     out: Annotated[Path, typer.Option(
-        "--out", "-o", help="Workbook to write (.xlsx; written atomically).",
+        "--out", "-o", "--output", help="Workbook to write (.xlsx; written atomically).",
     )] = Path("register.xlsx"),
 ) -> None:
     """Write the whole register as an Excel workbook, one sheet per entity.
@@ -32,8 +34,9 @@ def export_xlsx_cmd(
     metrics, targets. Headers give units; enumerated columns have drop-down lists. Edit it and
     read it back with import-xlsx. The register must be valid (see climaterisk validate).
 
-    Example: climaterisk export-xlsx registers/kuaishou-2023 --out register.xlsx
+    Example: climaterisk export-xlsx --register kuaishou-2023 --out register.xlsx
     """
+    register = one_register(register, positional)
     check_output(out, "--out")
     data = spreadsheet.export_xlsx(register)
     write_file(out, data)
@@ -45,7 +48,7 @@ def export_xlsx_cmd(
 def import_xlsx_cmd(
     workbook: Annotated[Path, typer.Argument(help="Workbook written by export-xlsx (and edited).")],
     out: Annotated[Path, typer.Option(
-        "--out", "-o", help="Register folder to write the YAML files into.",
+        "--out", "-o", "--output", help="Register folder to write the YAML files into.",
     )],
     force: Annotated[bool, typer.Option(
         "--force", help="Write into a folder that is not empty: overwrite its register files "
@@ -57,7 +60,7 @@ def import_xlsx_cmd(
     Every problem is reported at once, with its sheet, row and column, and nothing is written
     unless the register is valid. YAML comments of an earlier register are not kept.
 
-    Example: climaterisk import-xlsx register.xlsx --out my-register
+    Example: climaterisk import-xlsx register.xlsx --out register-from-excel
     """
     written, reg = spreadsheet.import_register(workbook, out, force=force)
     for stray in sorted(out.glob("*.y*ml")):
@@ -74,7 +77,10 @@ def import_xlsx_cmd(
 @app.command("init")
 @handle_errors
 def init_cmd(
-    folder: Annotated[Path, typer.Argument(help="New register folder (must not exist, or be empty).")],
+    folder: Annotated[Path | None, typer.Argument(
+        help="New register folder (must not exist, or be empty); or give it with --out.")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", "--output", help="New register folder (the same as the argument).")] = None,
     source: Annotated[str | None, typer.Option(
         "--from", help="Copy this shipped register (see climaterisk registers) or register folder "
         "instead of the commented skeleton.",
@@ -88,12 +94,17 @@ def init_cmd(
 
     Example: climaterisk init my-register --from kuaishou-2023
     """
+    if folder is not None and out is not None and folder != out:
+        raise InputError(Problem("", "", "--out", str(out), f"the folder once: {folder} was given too"))
+    folder = folder if folder is not None else out
+    if folder is None:
+        raise InputError(Problem("", "", "--out", None, "the new register folder (climaterisk init FOLDER)"))
     written = scaffold.new_register(folder, source)
     origin = f"a copy of {source}" if source else "the skeleton"
     if source:  # a copy gets its own register id, so that its history stays its own
         origin += f", register id {load_register(folder).id}"
     typer.echo(f"{folder}: {len(written)} register files from {origin}; edit them, then run "
-               f"climaterisk validate {folder}")
+               f"climaterisk validate --register {folder}")
 
 
 @app.command("migrate")

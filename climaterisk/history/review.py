@@ -1,31 +1,27 @@
 """The quarterly review: what changed in the register, how the exposure moved, and why.
 
-The movement of residual loss from the earlier run ``A`` to the current run ``C`` is split into
-parts that add up to it exactly, by re-running the earlier register:
-
-- ``A'`` = earlier register, earlier scenario, current seed and trials;
-- ``B``  = earlier register, current scenario, current seed and trials;
-
-  register changes  = C - B    (same scenario, same random streams)
-  scenario changes  = B - A'   (same register, same random streams)
-  sampling noise    = A' - A   (only the seed, trials or tool version differ)
-
-so that ``C - A = (C - B) + (B - A') + (A' - A)``. Movements are flagged as larger than
-sampling error when they exceed twice the standard error of the difference.
+The movement of residual loss between the earlier snapshot ``A`` and the current one ``C`` is
+split into register changes (each change's own contribution and an interaction remainder),
+scenario changes and the re-run difference (sampling noise or the tool's own change), on paired
+runs with the current seed and trials: see :mod:`climaterisk.history.attribution`. The pack
+also lists the register changes field by field (:mod:`climaterisk.history.changes`), the
+controls overdue and the targets.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import tempfile
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
-from climaterisk.analysis import disclosures, graph, transition_plan
-from climaterisk.analysis.assess import assess
+from climaterisk.analysis import decisions, disclosures, graph, transition_plan
 from climaterisk.analysis.results import Assessment
 from climaterisk.errors import InputError, Problem
+from climaterisk.history import attribution as attr
+from climaterisk.history.changes import change_groups, register_changes
 from climaterisk.history.store import (
     Location,
     Snapshot,
@@ -36,14 +32,12 @@ from climaterisk.history.store import (
     open_existing,
     register_folder,
 )
-from climaterisk.io import read_yaml
-from climaterisk.register import REGISTER_FILES_ORDER, Register, load_register, migration
+from climaterisk.register import Register, load_register, migration
 from climaterisk.register.migration import FormatNotice
 from climaterisk.scenarios import Scenario, load_scenario, read_scenario
 
-SECTIONS = {"sites.yaml": ("regions", "sites"), "risks.yaml": ("risks",),
-            "opportunities.yaml": ("opportunities",), "controls.yaml": ("controls",),
-            "metrics.yaml": ("metrics", "targets"), "bia.yaml": ("activities",)}
+__all__ = ["materialise", "movement_since_last", "movements", "register_changes", "review_quarter",
+           "review_registers", "review_snapshots"]
 
 
 def materialise(snapshot: Snapshot, folder: Path) -> tuple[Register, Scenario]:
@@ -70,51 +64,6 @@ def materialise(snapshot: Snapshot, folder: Path) -> tuple[Register, Scenario]:
     return register, load_scenario(snapshot.scenario_id)
 
 
-def _flatten(value: object, prefix: str = "") -> dict[str, object]:
-    if isinstance(value, dict):
-        out: dict[str, object] = {}
-        for k, v in value.items():
-            out.update(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
-        return out
-    return {prefix: value}
-
-
-def _entities(folder: Path) -> dict[tuple[str, str], dict]:
-    """(section, id) -> raw entry, plus (file stem, "") -> a whole file without id'd sections
-    (("register", ""): the metadata; ghg.yaml and others likewise)."""
-    out: dict[tuple[str, str], dict] = {}
-    for name in REGISTER_FILES_ORDER:
-        path = folder / name
-        if not path.is_file():
-            continue
-        data = read_yaml(path) or {}
-        if name == "register.yaml" or name not in SECTIONS:  # a file without id'd sections: one entity
-            out[(name.removesuffix(".yaml"), "")] = data
-            continue
-        for section in SECTIONS[name]:
-            for item in data.get(section) or []:
-                out[(section, str(item.get("id")))] = item
-    return out
-
-
-def register_changes(old: Path, new: Path) -> list[dict]:
-    """Entities added, removed or changed between two register folders, field by field."""
-    before, after = _entities(old), _entities(new)
-    changes = []
-    for key in sorted(set(before) | set(after)):
-        section, ident = key
-        if key not in before:
-            changes.append({"section": section, "id": ident, "change": "added", "fields": []})
-        elif key not in after:
-            changes.append({"section": section, "id": ident, "change": "removed", "fields": []})
-        else:
-            a, b = _flatten(before[key]), _flatten(after[key])
-            fields = [{"field": f, "old": a.get(f), "new": b.get(f)}
-                      for f in sorted(set(a) | set(b)) if a.get(f) != b.get(f)]
-            if fields:
-                changes.append({"section": section, "id": ident, "change": "changed", "fields": fields})
-    return changes
-
 
 def _by_line(results: dict, year: int) -> dict[str, dict]:
     h = next((h for h in results["horizons"] if h["year"] == year), None)
@@ -131,39 +80,87 @@ def _residual(lines: dict[str, dict], key: str, measure: str) -> float:
 
 
 def movements(a: dict, c: dict, years: Iterable[int]) -> list[dict]:
-    """Residual EAL and VaR 99% per risk and in total, earlier against current."""
+    """Residual EAL and VaR 99% per risk and in total, earlier results ``a`` against current ``c``,
+    from their summaries alone (the report's movement since the last snapshot). Without the
+    trials of both runs the standard error is that of two independent runs, an upper bound when
+    they shared a seed; the review pack (:func:`compare`) uses paired differences instead."""
     rows = []
     for year in years:
         la, lc = _by_line(a, year), _by_line(c, year)
         for key in sorted(set(la) | set(lc), key=lambda k: (k == "total", k)):
             ea, ec = _residual(la, key, "mean"), _residual(lc, key, "mean")
-            se = math.hypot(_residual(la, key, "se"), _residual(lc, key, "se"))
+            se = math.hypot(_residual(la, key, "se"), _residual(lc, key, "se")) if ea != ec else 0.0
             title = (lc.get(key) or la.get(key))["title"]
             rows.append({
                 "year": year, "id": key, "title": title, "eal_before": ea, "eal_after": ec,
-                "eal_change": ec - ea, "eal_change_se": se,
+                "eal_change": ec - ea, "eal_change_se": se, "se_kind": "independent",
                 "significant": abs(ec - ea) > 2 * se if se > 0 else ec != ea,
                 "var99_before": _residual(la, key, "var99"), "var99_after": _residual(lc, key, "var99"),
             })
     return rows
 
 
-def attribution(a: dict, a_prime: dict, b: dict, c: dict, years: Iterable[int]) -> list[dict]:
-    """Split C - A per risk and in total into register, scenario and noise parts."""
-    rows = []
+def _rerun_label(earlier: dict, current: dict) -> str:
+    """What the re-run difference ``(C - A) - (C' - A')`` is made of, from the two manifests."""
+    from climaterisk._version import __version__
+
+    parts = []
+    if {earlier.get("version"), current.get("version")} != {__version__}:
+        parts.append(f"tool version ({earlier.get('version')} -> {__version__}, see CHANGELOG.md)")
+    if (earlier.get("seed"), earlier.get("trials")) != (current.get("seed"), current.get("trials")):
+        parts.append("sampling noise (seed or trials changed)")
+    return " and ".join(parts) or "none (same seed, trials and tool: exactly reproduced)"
+
+
+def compare(old: Register, old_scenario: Scenario, new: Register, new_scenario: Scenario,
+            a: dict | None, c: dict | None, years: list[int], trials: int, seed: int, work: Path,
+            manifests: tuple[dict, dict] | None = None) -> dict:
+    """Movements and their attribution (module :mod:`~climaterisk.history.attribution`) from the
+    earlier register and scenario to the current ones; ``a`` and ``c`` are the stored results of
+    the two snapshots (None: the re-runs themselves, as without a store)."""
+    changes = register_changes(old.path, new.path, new)
+    a_prime = attr.run(old, old_scenario, years, trials, seed)
+    same_scenario = old_scenario.id == new_scenario.id and old_scenario.path == new_scenario.path
+    b = a_prime if same_scenario else attr.run(old, new_scenario, years, trials, seed)
+    c_prime = attr.run(new, new_scenario, years, trials, seed)
+    a = a if a is not None else a_prime.results
+    c = c if c is not None else c_prime.results
+    groups = change_groups(old.path, new.path, changes, work / "groups") if changes else []
+    effects = attr.contributions(old, new, groups, new_scenario, b, years, trials, seed, work / "changes")
+    moves, parts = [], []
     for year in years:
-        runs = [_by_line(x, year) for x in (a, a_prime, b, c)]
-        keys = sorted(set().union(*runs), key=lambda k: (k == "total", k))
-        for key in keys:
-            va, vap, vb, vc = (_residual(r, key, "mean") for r in runs)
-            rows.append({"year": year, "id": key, "total_change": vc - va, "register": vc - vb,
-                         "scenario": vb - vap, "sampling_noise": vap - va})
-    return rows
-
-
-def _run(register: Register, scenario: Scenario, years: list[int], trials: int, seed: int) -> dict:
-    return assess(register, scenario, horizons=years, trials=trials, seed=seed, with_controls=False,
-                  with_coverage=False).to_dict()
+        la, lc = _by_line(a, year), _by_line(c, year)
+        for key in attr.keys_of(a_prime, b, c_prime):
+            if key not in la and key not in lc and key not in c_prime.rows[year]:
+                continue
+            ea, ec = _residual(la, key, "mean"), _residual(lc, key, "mean")
+            real = attr.paired(c_prime, a_prime, year, key)
+            register_part = attr.paired(c_prime, b, year, key)
+            scenario_part = attr.paired(b, a_prime, year, key)
+            own = [e for g in effects for e in g["rows"] if e["year"] == year and e["id"] == key]
+            title = (lc.get(key) or la.get(key) or {"title": c_prime.titles.get(key, key)})["title"]
+            moves.append({
+                "year": year, "id": key, "title": title, "eal_before": ea, "eal_after": ec,
+                "eal_change": ec - ea, "eal_change_se": real.se, "se_kind": "paired",
+                "significant": real.beyond_noise, "rerun_difference": (ec - ea) - real.value,
+                "var99_before": _residual(la, key, "var99"), "var99_after": _residual(lc, key, "var99"),
+            })
+            parts.append({
+                "year": year, "id": key, "total_change": ec - ea,
+                "register": register_part.value, "register_se": register_part.se,
+                "scenario": scenario_part.value, "scenario_se": scenario_part.se,
+                "sampling_noise": (ec - ea) - register_part.value - scenario_part.value,
+                "remainder": register_part.value - sum(e["change"] for e in own),
+            })
+    return {
+        "changes": changes, "movements": moves, "attribution": parts,
+        "rerun": _rerun_label(*(manifests or ({}, {}))) if manifests else
+        "none (both registers re-run with the same seed and trials)",
+        "method": "one change at a time on paired draws (common random numbers), interaction remainder",
+        "change_effects": [{"changes": [{"section": s, "id": i} for s, i in e["group"].keys],
+                            "grouped_because": e["group"].reason, "no_effect": e["zero"], "rows": e["rows"]}
+                           for e in effects],
+    }
 
 
 def review_quarter(location: Location, register: Register, quarter: str, against: str | None = None,
@@ -242,11 +239,11 @@ def review_snapshots(current: Snapshot, earlier: Snapshot) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         old_reg, old_sc = materialise(earlier, Path(tmp) / "before")
         new_reg, new_sc = materialise(current, Path(tmp) / "after")
-        changes = register_changes(old_reg.path, new_reg.path)
-        a_prime = _run(old_reg, old_sc, years, trials, seed)
-        b = _run(old_reg, new_sc, years, trials, seed)
-        pack = _pack(new_reg, changes, earlier.results, current.results, years)
-    pack["attribution"] = attribution(earlier.results, a_prime, b, current.results, years)
+        if earlier.scenario_id == current.scenario_id and earlier.scenario_file == current.scenario_file:
+            old_sc = new_sc  # one scenario: B is A'
+        found = compare(old_reg, old_sc, new_reg, new_sc, earlier.results, current.results, years,
+                        trials, seed, Path(tmp), (earlier.manifest, current.manifest))
+        pack = _pack(new_reg, old_reg, found, years, quarter_end(current.quarter))
     pack["against"] = {"quarter": earlier.quarter, "revision": earlier.revision,
                        "scenario": earlier.scenario_id, "created_utc": earlier.created_utc}
     pack["current"] = {"quarter": current.quarter, "revision": current.revision,
@@ -254,36 +251,47 @@ def review_snapshots(current: Snapshot, earlier: Snapshot) -> dict:
     return pack
 
 
+def quarter_end(quarter: str) -> dt.date:
+    """The last day of a quarter (``2026Q4`` -> 2026-12-31): the date a review is as of."""
+    year, q = int(quarter[:4]), int(quarter[5])
+    return dt.date(year, 3 * q, 30 if q in (2, 3) else 31)
+
+
 def review_registers(current: Register, earlier: Register, scenario: Scenario, years: list[int] | None,
                      trials: int, seed: int) -> dict:
     """A quick review of two register folders under one scenario, without a store."""
     years = years or sorted({current.horizons["medium"], current.horizons["long"]})
-    a = _run(earlier, scenario, years, trials, seed)
-    c = _run(current, scenario, years, trials, seed)
-    pack = _pack(current, register_changes(earlier.path, current.path), a, c, years)
-    pack["attribution"] = attribution(a, a, a, c, years)
+    with tempfile.TemporaryDirectory() as tmp:
+        found = compare(earlier, scenario, current, scenario, None, None, years, trials, seed, Path(tmp))
+    pack = _pack(current, earlier, found, years, None)
     pack["against"] = {"register": str(earlier.path), "scenario": scenario.id}
     pack["current"] = {"register": str(current.path), "scenario": scenario.id}
     return pack
 
 
-def _pack(register: Register, changes: list[dict], a: dict, c: dict, years: list[int]) -> dict:
-    moves = movements(a, c, years)
+def _pack(register: Register, earlier: Register, found: dict, years: list[int],
+          as_of: dt.date | None) -> dict:
+    """The pack's contents; ``as_of`` is the date overdue controls and decisions are judged at
+    (the end of the quarter reviewed; without a store, the register's own ``as_of``)."""
+    moves = found["movements"]
     last = [m for m in moves if m["year"] == max(years) and m["id"] != "total"] if years else []
-    top = sorted(last, key=lambda m: -abs(m["eal_change"]))[:5]
-    gaps = graph.find_gaps(register)
+    top = sorted((m for m in last if m["eal_change"] != 0), key=lambda m: -abs(m["eal_change"]))[:5]
+    as_of = as_of or register.as_of
+    gaps = graph.find_gaps(register, as_of)
     ratings = [
         {"id": ch["id"], "field": f["field"], "old": f["old"], "new": f["new"]}
-        for ch in changes if ch["section"] == "risks"
+        for ch in found["changes"] if ch["section"] == "risks"
         for f in ch["fields"] if f["field"].startswith("rating.")
     ]
     return {
         "register": register.id,
         "currency": register.currency,
         "years": years,
-        "changes": changes,
+        "as_of": as_of.isoformat(),
+        **found,
         "rating_changes": ratings,
-        "movements": moves,
+        "decisions_taken": decisions.decisions_between(earlier, register),
+        "decisions_due": decisions.decisions_due(register, as_of),
         "top_movers": [m["id"] for m in top],
         "overdue_controls": [graph.gaps_as_dicts([g])[0] for g in gaps if g.rule in (
             "control not tested", "planned control past due")],

@@ -15,6 +15,7 @@ The recurring cost components (cooling, carbon, annual costs) are compiled in
 
 from __future__ import annotations
 
+import dataclasses
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ from climaterisk.register import (
     Risk,
     SiteEvent,
 )
+from climaterisk.register.booking import line_item_of
 from climaterisk.register.uncertainty import epistemic_key
 from climaterisk.scenarios import Scenario
 
@@ -85,6 +87,9 @@ class EventLinks:
     """[int] stable key of each link's random stream: crc32 of its risk id, site id (or ``-``),
     hazard (or ``entity_event``) and ordinal among the risk's links of that name, so that a link
     keeps its random numbers when other links are added, removed or changed."""
+    damage_item: tuple[str, ...] = ()
+    """The statement line item of each link's damage (:mod:`climaterisk.register.booking`; its
+    downtime is revenue); empty: every link's damage is ``capital_expenditure``."""
 
     def __len__(self) -> int:
         return len(self.risk)
@@ -120,6 +125,7 @@ class Followup:
     mu: float  # log-location of the cost of an episode [log currency]
     sigma: float
     sources: np.ndarray  # [bool] per link: its outages can set an episode off
+    line_item: str = "revenue"  # statement line item of the episodes' cost
 
 
 @dataclass(frozen=True)
@@ -133,6 +139,9 @@ class Portfolio:
     groups: tuple[CommonGroup, ...]
     costs: tuple[CostComponent, ...]
     followups: tuple[Followup, ...] = ()
+    budgeted: tuple[CostComponent, ...] = ()
+    """Recurring components the register declares ``nature: budgeted`` (planned spending): not
+    simulated as risk losses by any engine, reported apart (:mod:`climaterisk.model.line_items`)."""
 
     @cached_property
     def shocks(self) -> ShockTable:
@@ -157,9 +166,9 @@ def _ordered(items: Iterable[Risk]) -> list[Risk]:
 
 _LINK_COLUMNS = (
     "risk", "site", "hazard", "kind", "local_rate", "a_scale", "mu_a", "s_a", "a_cap", "b_scale",
-    "mu_b", "s_b", "has_down", "sev_mult",
+    "mu_b", "s_b", "has_down", "sev_mult", "damage_item",
 )
-_FLOAT_COLUMNS = _LINK_COLUMNS[4:]
+_FLOAT_COLUMNS = _LINK_COLUMNS[4:-1]
 
 
 class _LinkTable:
@@ -189,7 +198,7 @@ class _LinkTable:
             risk=np.array(cols["risk"], dtype=np.int64), site=np.array(cols["site"], dtype=np.int64),
             hazard=tuple(cols["hazard"]), kind=tuple(cols["kind"]),
             **{k: np.array(cols[k], dtype=float) for k in _FLOAT_COLUMNS},
-            key=np.array(self.keys, dtype=np.int64),
+            key=np.array(self.keys, dtype=np.int64), damage_item=tuple(cols["damage_item"]),
         )
 
 
@@ -213,9 +222,10 @@ def compile_portfolio(register: Register, scenario: Scenario, year: int,
                          dict(quantiles or {}))
     links = _LinkTable()
     costs: list[CostComponent] = []
+    budgeted: list[CostComponent] = []
     for r_index, risk in enumerate(risks):
         for model in sorted(risk.models, key=repr):  # components in a canonical order
-            _compile_model(ctx, r_index, risk, model, links, costs)
+            _compile_model(ctx, r_index, risk, model, links, costs, budgeted)
     groups = _common_groups(ctx, links.link_of)
     arrays = links.arrays()
     is_opportunity = np.array([r.is_opportunity for r in risks], dtype=bool)
@@ -223,7 +233,7 @@ def compile_portfolio(register: Register, scenario: Scenario, year: int,
         year=year, risk_ids=tuple(r.id for r in risks), is_opportunity=is_opportunity,
         categories=tuple(r.category for r in risks), site_ids=tuple(s.id for s in sites),
         links=arrays, groups=groups, costs=tuple(costs),
-        followups=_followups(ctx, risks, arrays, is_opportunity),
+        followups=_followups(ctx, risks, arrays, is_opportunity), budgeted=tuple(budgeted),
     )
 
 
@@ -240,27 +250,33 @@ def _followups(ctx: CompileContext, risks: list[Risk], links: EventLinks,
             out.append(Followup(
                 r_index, zlib.crc32(f"{risk.id}|outage_episode|{ordinal}".encode()),
                 model.trigger_days, model.probability, model.severity.mu, model.severity.sigma,
-                sources,
+                sources, line_item_of("outage_episode", model.line_item),
             ))
     return tuple(out)
 
 
 def _compile_model(
-    ctx: CompileContext, r_index: int, risk: Risk, model: Model, links: _LinkTable, costs: list[CostComponent]
+    ctx: CompileContext, r_index: int, risk: Risk, model: Model, links: _LinkTable,
+    costs: list[CostComponent], budgeted: list[CostComponent],
 ) -> None:
-    """Adds the event links or the cost component of one model of risk ``r_index``."""
+    """Adds the event links or the cost component of one model of risk ``r_index``: a
+    component with its statement line item, to ``budgeted`` when the register declares it
+    planned spending (risks only: an opportunity's benefit is never a budget)."""
     if isinstance(model, SiteEvent):
         _add_site_event_links(ctx, r_index, risk, model, links)
-    elif isinstance(model, EntityEvent):
+        return
+    if isinstance(model, EntityEvent):
         _add_entity_event_link(ctx, r_index, risk, model, links)
-    elif isinstance(model, CoolingEnergy):
-        costs.append(cooling_energy_cost(ctx, r_index, risk, model, costs))
-    elif isinstance(model, CoolingWater):
-        costs.append(cooling_water_cost(ctx, r_index, risk, model, costs))
-    elif isinstance(model, CarbonCost):
-        costs.append(carbon_cost(ctx, r_index, risk, model, costs))
-    elif isinstance(model, AnnualCost):
-        costs.append(annual_cost(ctx, r_index, risk, model, costs))
+        return
+    earlier = [*costs, *budgeted]  # stream keys count both: a budget keeps the others' numbers
+    build = {CoolingEnergy: cooling_energy_cost, CoolingWater: cooling_water_cost,
+             CarbonCost: carbon_cost, AnnualCost: annual_cost}.get(type(model))
+    if build is None:  # outage episodes: compiled by _followups
+        return
+    comp = build(ctx, r_index, risk, model, earlier)  # type: ignore[operator]
+    comp = dataclasses.replace(comp, line_item=line_item_of(comp.kind, model.line_item))
+    plan = model.nature == "budgeted" and not risk.is_opportunity
+    (budgeted if plan else costs).append(comp)
 
 
 def _add_site_event_links(
@@ -283,6 +299,7 @@ def _add_site_event_links(
             b_scale=site.interruption_cost_per_day if down else 0.0,
             mu_b=down.mu if down else 0.0, s_b=down.sigma if down else 0.0,
             has_down=1.0 if down else 0.0, sev_mult=s_mult,
+            damage_item=line_item_of("site_event", model.line_item),
         )
         links.link_of.setdefault((model.hazard, ctx.site_index[sid]), []).append(link)
 
@@ -300,6 +317,7 @@ def _add_entity_event_link(
         local_rate=_entity_rate(ctx, risk, model) * ratio,
         a_scale=1.0, mu_a=model.severity.mu, s_a=model.severity.sigma, a_cap=np.inf,
         b_scale=0.0, mu_b=0.0, s_b=0.0, has_down=0.0, sev_mult=1.0,
+        damage_item=line_item_of("entity_event", model.line_item),
     )
 
 

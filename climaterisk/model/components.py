@@ -73,6 +73,7 @@ class CostComponent:
     dist: LogNormal | Uniform
     sites: np.ndarray  # [int] site index or -1
     scale: np.ndarray  # [currency/yr per unit of draw]
+    line_item: str = "operating_cost"  # statement line item (climaterisk.register.booking)
 
 
 def cost_key(risk_id: str, r_index: int, kind: str, earlier: list[CostComponent]) -> int:

@@ -86,10 +86,10 @@ def _range_result(portfolio: Portfolio, configs: Sequence[Config], seed: int, tr
     for first, end in bounds:
         result, _ = compute_chunk(portfolio, configs, seed, trials, first, end, totals_only, ws)
         offset = first * block - start
-        for name, (total, by_risk, by_site) in result.items():
+        for name, (total, by_risk, by_site, items) in result.items():
             part[name].total[offset:offset + len(total)] = total
             if by_risk is not None:
-                rows = summary_rows(portfolio, by_risk, by_site)
+                rows = summary_rows(portfolio, by_risk, by_site, items)
                 summary = part[name].summary
                 moments[name].append((first, *summary.moments(first, rows)))
                 summary.offer(rows)

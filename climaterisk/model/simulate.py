@@ -30,6 +30,7 @@ from climaterisk.model.draws import (
     gather,
     scratch,
 )
+from climaterisk.model.line_items import item_row_count, line_item_rows
 from climaterisk.model.paired import PairedPlan, PairedStats, PairedSummary, paired_cells, paired_plan
 from climaterisk.model.streaming import RowSummary
 
@@ -242,8 +243,10 @@ def loss_categories(portfolio: Portfolio) -> list[str]:
     return sorted({c for c, o in zip(portfolio.categories, portfolio.is_opportunity, strict=True) if not o})
 
 
-def summary_rows(portfolio: Portfolio, by_risk: np.ndarray, by_site: np.ndarray) -> np.ndarray:
-    """Rows summarised for the report: risks, loss categories (sums of their risks), sites."""
+def summary_rows(portfolio: Portfolio, by_risk: np.ndarray, by_site: np.ndarray,
+                 items: np.ndarray | None = None) -> np.ndarray:
+    """Rows summarised for the report: risks, loss categories (sums of their risks), sites, then
+    the line-item rows ``items`` (:func:`~climaterisk.model.line_items.line_item_rows`) if given."""
     cats = []
     for cat in loss_categories(portfolio):
         members = [i for i, (c, o) in enumerate(zip(portfolio.categories, portfolio.is_opportunity,
@@ -252,7 +255,8 @@ def summary_rows(portfolio: Portfolio, by_risk: np.ndarray, by_site: np.ndarray)
         for i in members[1:]:
             row += by_risk[i]
         cats.append(row)
-    return np.concatenate([by_risk, np.array(cats).reshape(len(cats), by_risk.shape[1]), by_site])
+    extra = [] if items is None else [items]
+    return np.concatenate([by_risk, np.array(cats).reshape(len(cats), by_risk.shape[1]), by_site, *extra])
 
 
 def chunk_bounds(trials: int, chunk_trials: int, block: int) -> list[tuple[int, int]]:
@@ -265,7 +269,8 @@ def chunk_bounds(trials: int, chunk_trials: int, block: int) -> list[tuple[int, 
     return [(first, min(first + per_chunk, n_blocks)) for first in range(0, n_blocks, per_chunk)]
 
 
-ChunkResult = dict[str, tuple[np.ndarray, np.ndarray | None, np.ndarray | None]]
+ChunkResult = dict[str, tuple[np.ndarray, np.ndarray | None, np.ndarray | None, np.ndarray | None]]
+"""Per configuration: total, by risk, by site, line-item rows (the last three None: totals only)."""
 
 MEMORY_BUDGET = 16 * 2**20
 """Bytes of per-chunk result rows (by risk and site, per full configuration) aimed at; chunks
@@ -289,22 +294,24 @@ def compute_chunk(
     full = [c for c in configs if c.name not in totals_only]
     for config in full:
         by_risk, by_site = evaluate(portfolio, draws, config, ws=ws)
-        out[config.name] = (by_risk[loss_rows].sum(axis=0), by_risk, by_site)
+        items = line_item_rows(portfolio, draws, config, episode_losses(portfolio, draws, config))
+        out[config.name] = (by_risk[loss_rows].sum(axis=0), by_risk, by_site, items)
     for config in configs:
         if config.name not in totals_only:
             continue
         if not full:
-            out[config.name] = (evaluate_total(portfolio, draws, config), None, None)
+            out[config.name] = (evaluate_total(portfolio, draws, config), None, None, None)
             continue
         base = min(full, key=lambda b: int(differing_links(portfolio, config, b).sum()))
         out[config.name] = (total_by_difference(portfolio, draws, config, base, out[base.name][0], ws),
-                            None, None)
+                            None, None, None)
     return out, draws
 
 
 def new_summary(portfolio: Portfolio, trials: int) -> RowSummary:
     """An empty streaming summary of the rows of :func:`summary_rows` over ``trials`` trials."""
-    n_rows = len(portfolio.risk_ids) + len(loss_categories(portfolio)) + len(portfolio.site_ids) + 1
+    n_rows = (len(portfolio.risk_ids) + len(loss_categories(portfolio)) + len(portfolio.site_ids) + 1
+              + item_row_count(portfolio))
     return RowSummary(n_rows, trials, block_trials(portfolio))
 
 
@@ -326,12 +333,12 @@ def empty_samples(portfolio: Portfolio, configs: Sequence[Config], trials: int,
 def store_chunk(portfolio: Portfolio, out: dict[str, Samples], first_block: int, result: ChunkResult) -> int:
     """Record one chunk's results; return the end trial."""
     start = stop = first_block * block_trials(portfolio)
-    for name, (total, by_risk, by_site) in result.items():
+    for name, (total, by_risk, by_site, items) in result.items():
         stop = start + len(total)
         target = out[name]
         target.total[start:stop] = total
         if by_risk is not None:
-            target.summary.add(first_block, summary_rows(portfolio, by_risk, by_site))
+            target.summary.add(first_block, summary_rows(portfolio, by_risk, by_site, items))
             if target.by_risk is not None:
                 target.by_risk[:, start:stop] = by_risk
                 target.by_site[:, start:stop] = by_site
@@ -348,7 +355,8 @@ def auto_chunk(portfolio: Portfolio, configs: Sequence[Config], chunk_trials: in
     """The chunk size actually used: at most ``chunk_trials``, smaller for wide portfolios (per-
     chunk result rows near :data:`MEMORY_BUDGET`) and for many events (near
     :data:`EVENTS_PER_CHUNK`), always whole blocks. Results do not depend on it."""
-    rows = 2 * (len(portfolio.risk_ids) + len(portfolio.site_ids) + 1) + len(loss_categories(portfolio))
+    rows = (2 * (len(portfolio.risk_ids) + len(portfolio.site_ids) + 1) + len(loss_categories(portfolio))
+            + item_row_count(portfolio))
     full = max(1, sum(c.name not in totals_only for c in configs))
     fits = int(MEMORY_BUDGET / (8 * rows * full))
     by_events = int(EVENTS_PER_CHUNK / max(expected_events(portfolio), 1e-9))

@@ -27,8 +27,9 @@ def index_text(rows: list[dict], fmt: str) -> str:
         return _md_table(headers, table)
     out = []
     for r in table:
-        out.append(f"{r[0]} {r[1]}: {r[2]}")
-        out.append(f"    answered in: {r[3]} ({r[4]})")
+        out += textwrap.wrap(f"{r[0]} {r[1]}: {r[2]}", 120, subsequent_indent="    ")
+        out += textwrap.wrap(f"answered in: {r[3]} ({r[4]})", 120, initial_indent="    ",
+                             subsequent_indent="    ")
     return "\n".join(out) + "\n"
 
 
@@ -63,7 +64,7 @@ def findings_text(findings: list[consistency.Inconsistency], markdown: bool, ran
     rows = [[f.rule, f.entity, f.reason] for f in findings]
     if markdown:
         return title + "\n\n" + _md_table(["rule", "where", "reason"], rows)
-    out = [title, ""]
+    out = [*textwrap.wrap(title, 120), ""]
     for r in rows:
         out.append(f"{r[0]} | {r[1]}")
         out += textwrap.wrap(r[2], 100, initial_indent="    ", subsequent_indent="    ")

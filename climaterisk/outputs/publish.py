@@ -13,6 +13,7 @@ import base64
 import functools
 import html
 import io
+import math
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -40,6 +41,13 @@ def format_cell(value: object, kind: str) -> str:
             return f"{value:.1%}"
         if kind == "int":
             return f"{int(value)}"
+        if kind == "sig3":  # 3 significant figures, trailing zeros kept: 68.0 -> "68.0"
+            if value == 0 or not math.isfinite(value):
+                return f"{value:g}"
+            keep = 2 - math.floor(math.log10(abs(value)))
+            value = round(value, keep)
+            keep = 2 - math.floor(math.log10(abs(value)))  # 99.95 rounds to 100: one decimal fewer
+            return f"{value:,.{max(keep, 0)}f}"
         if float(value).is_integer():
             return f"{value:,.0f}"
         return f"{value:,.2f}" if abs(value) >= 100 else f"{value:.4g}"
@@ -49,7 +57,7 @@ def format_cell(value: object, kind: str) -> str:
 # --------------------------------------------------------------------------- tables
 
 
-NUMERIC = ("money", "pct", "num", "int")
+NUMERIC = ("money", "pct", "num", "int", "sig3")
 """Column kinds written as numbers: right-aligned, and so are their headers."""
 
 
@@ -208,7 +216,8 @@ def table_frame(t: Table) -> pd.DataFrame:
     return pd.DataFrame([[neutralise(v) for v in row] for row in t.rows], columns=t.columns)
 
 
-_XLSX_FORMATS = {"money": "#,##0", "pct": "0.0%", "num": "#,##0.####", "int": "0", "auto": "#,##0.####"}
+_XLSX_FORMATS = {"money": "#,##0", "pct": "0.0%", "num": "#,##0.####", "int": "0", "auto": "#,##0.####",
+                 "sig3": "#,##0.####"}
 
 
 def tables_xlsx(tables: list[Table]) -> bytes:
@@ -391,8 +400,11 @@ def _block(block: Block, figures: dict[str, dict[str, Path]], base: Path, fmt: s
             return (r"\begin{figure}[H]\centering" + "\n"
                     + rf"\includegraphics[width=\linewidth,height=0.42\textheight,keepaspectratio]{{{rel}}}"
                     + "\n" + rf"\caption{{{latex_escape(block.caption)}}}" + "\n" + r"\end{figure}" + "\n")
-        data = base64.b64encode(files["png"].read_bytes()).decode("ascii")
-        return (f'<figure><img alt="{html.escape(block.caption)}" src="data:image/png;base64,{data}">'
+        # vector SVG where drawn (prints sharp); as an image, so nothing in it can run as script
+        kind = "svg" if "svg" in files else "png"
+        data = base64.b64encode(files[kind].read_bytes()).decode("ascii")
+        mime = "image/svg+xml" if kind == "svg" else "image/png"
+        return (f'<figure><img alt="{html.escape(block.caption)}" src="data:{mime};base64,{data}">'
                 f"<figcaption>{html.escape(block.caption)}</figcaption></figure>")
     text = str(block)
     if fmt == "markdown":

@@ -41,7 +41,8 @@ def tables(result: SensitivityResult, top: int | None = TABLE_TOP) -> list[str |
     out: list[str | Table] = [
         f"One-at-a-time sensitivity: register {result.register.id}, scenario {result.scenario.id}, "
         f"{result.trials:,} trials per run, seed {result.seed}; point values and intervals swung "
-        f"+-{result.swing:.0%}, ranges over their own ends. Total residual loss [{cur}/yr]; "
+        f"+-{result.swing:.0%}, ranges over their own ends. Total residual loss [{cur} m/yr, 3 "
+        "significant figures; the CSV and JSON give it in full]; "
         f"swing = at high - at low, 2 s.e. from paired trials. {len(result.inputs)} inputs swept, "
         f"{len(result.skipped)} provenance rows not model inputs; {result.runs} runs in "
         f"{result.seconds:.1f} s."]
@@ -50,11 +51,13 @@ def tables(result: SensitivityResult, top: int | None = TABLE_TOP) -> list[str |
         rows = []
         for k, item in enumerate(result.ranked(year, top), 1):
             s, inp = item.at(year), item.input
+            m = render.mill
             rows.append([k, inp.name, source_kind(inp.source), inp.swing, value_text(inp.low),
-                         value_text(inp.high), s.eal_low, s.eal_high, s.eal_swing, 2 * s.eal_se,
-                         s.var99_swing, None if s.var99_se is None else 2 * s.var99_se])
+                         value_text(inp.high), m(s.eal_low), m(s.eal_high), m(s.eal_swing),
+                         m(2 * s.eal_se, 2), m(s.var99_swing),
+                         None if s.var99_se is None else m(2 * s.var99_se, 2)])
         out.append(Table(
-            f"tornado_{year}", f"{year}: base EAL {eal:,.0f}, VaR 99% {var99:,.0f} {cur}/yr",
+            f"tornado_{year}", f"{year}: base EAL {render.sig(eal)}, VaR 99% {render.sig(var99)} {cur} m/yr",
             ["#", "input", "source", "swing", "low", "high", "EAL at low", "EAL at high", "EAL swing",
              "EAL 2 s.e.", "VaR99 swing", "VaR99 2 s.e."],
             ["int", "text", "text", "text", "text", "text", "money", "money", "money", "money",
@@ -77,7 +80,7 @@ def sensitivity_text(result: SensitivityResult, top: int | None = TABLE_TOP, mar
     blocks = tables(result, top)
     if markdown:
         blocks = [f"# Sensitivity (one at a time): {result.register.organisation}", *blocks]
-    return render.blocks_text(blocks, markdown=markdown)
+    return render.terminal_blocks(blocks, markdown=markdown)
 
 
 def sensitivity_csv(result: SensitivityResult, top: int | None = None) -> str:

@@ -33,6 +33,7 @@ from climaterisk.register.loading import (
     Site,
     SiteEvent,
     Target,
+    Treatment,
     load_register,
     resolve_register_path,
     shipped_registers,
@@ -42,5 +43,5 @@ __all__ = [
     "DEFAULT_REGISTER", "REGISTER_FILES_ORDER", "AnnualCost", "BiaActivity", "CarbonCost", "CommonEvent",
     "Control", "CoolingEnergy", "CoolingWater", "EntityEvent", "Metric", "Model", "OutageEpisode", "Region",
     "Register", "Risk", "Site",
-    "SiteEvent", "Target", "load_register", "resolve_register_path", "shipped_registers",
+    "SiteEvent", "Target", "Treatment", "load_register", "resolve_register_path", "shipped_registers",
 ]

@@ -70,8 +70,18 @@ class Site:
         return self.iso_status in ("company", "lessor")
 
 
+@dataclass(frozen=True, kw_only=True)
+class Booked:
+    """Where a model's cost lands in the statements (:mod:`climaterisk.register.booking`): its
+    ``line_item`` as the register declares it (``None``: the model type's default) and its
+    ``nature``, ``risk_loss`` or ``budgeted`` (planned spending, never in the risk EAL)."""
+
+    line_item: str | None = None
+    nature: str = "risk_loss"
+
+
 @dataclass(frozen=True)
-class SiteEvent:
+class SiteEvent(Booked):
     """Acute hazard events at sites: loss = damage x value + downtime x cost per day."""
 
     hazard: str
@@ -80,7 +90,7 @@ class SiteEvent:
 
 
 @dataclass(frozen=True)
-class EntityEvent:
+class EntityEvent(Booked):
     """Company-level events with a money severity."""
 
     rate: float  # [events/yr]; the mean of ``rate_range`` when that is given
@@ -90,7 +100,7 @@ class EntityEvent:
 
 
 @dataclass(frozen=True)
-class OutageEpisode:
+class OutageEpisode(Booked):
     """Episodes (e.g. reputational) set off by long outages at the risk's sites: each outage
     longer than ``trigger_days`` sets one off with ``probability``."""
 
@@ -100,7 +110,7 @@ class OutageEpisode:
 
 
 @dataclass(frozen=True)
-class CoolingEnergy:
+class CoolingEnergy(Booked):
     """Extra cooling electricity at the site's tariff. Flat rule (``sensitivity``): site MWh x
     sensitivity x local warming. Hours rule (``mechanical_cooling``): average IT load [MW] x
     extra hours above the economiser set point [h] x extra mechanical-cooling power [fraction]."""
@@ -111,7 +121,7 @@ class CoolingEnergy:
 
 
 @dataclass(frozen=True)
-class CoolingWater:
+class CoolingWater(Booked):
     """Extra cooling water: WUE x IT energy [m³] x sensitivity x local warming x water tariff x stress."""
 
     sensitivity: LogNormal  # [fraction of site water use per °C]
@@ -119,7 +129,7 @@ class CoolingWater:
 
 
 @dataclass(frozen=True)
-class CarbonCost:
+class CarbonCost(Booked):
     """Carbon-price exposure: emissions x exposed share x carbon price x fx."""
 
     metrics: tuple[str, ...]
@@ -131,7 +141,7 @@ class CarbonCost:
 
 
 @dataclass(frozen=True)
-class AnnualCost:
+class AnnualCost(Booked):
     """A recurring cost (or benefit) scaled by a scenario driver."""
 
     cost: LogNormal  # [currency/yr]
@@ -143,8 +153,30 @@ Model = SiteEvent | EntityEvent | OutageEpisode | CoolingEnergy | CoolingWater |
 
 
 @dataclass(frozen=True)
+class Treatment:
+    """The committee's treatment decision for a risk (``treatment`` in risks.yaml)."""
+
+    decision: str  # mitigate, transfer, accept or avoid (schema.TREATMENT_DECISIONS)
+    approver: str | None = None
+    date: dt.date | None = None  # when the decision was taken
+    rationale: str = ""
+    review_date: dt.date | None = None  # when it is to be reviewed by
+    source: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """The decision's fields, dates as ISO text (None where not given)."""
+        return {"decision": self.decision, "approver": self.approver,
+                "date": self.date.isoformat() if self.date else None, "rationale": self.rationale,
+                "review_date": self.review_date.isoformat() if self.review_date else None,
+                "source": self.source}
+
+
+@dataclass(frozen=True)
 class Risk:
-    """A risk (a loss) or an opportunity (a benefit) with its quantitative components."""
+    """A risk (a loss) or an opportunity (a benefit) with its quantitative components.
+
+    ``likelihood`` and ``impact`` are the inherent rating, ``residual_likelihood`` and
+    ``residual_impact`` the residual one (1-5 each, None when not given)."""
 
     id: str
     title: str
@@ -160,6 +192,9 @@ class Risk:
     impact: int | None = None
     is_opportunity: bool = False
     source: str = ""
+    residual_likelihood: int | None = None
+    residual_impact: int | None = None
+    treatment: Treatment | None = None
 
     @property
     def is_disruption(self) -> bool:

@@ -13,6 +13,7 @@ cross-file checks in :mod:`climaterisk.register.crosscheck`; the entities are re
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from pathlib import Path
 
@@ -39,6 +40,7 @@ from climaterisk.register.entities import (
     Site,
     SiteEvent,
     Target,
+    Treatment,
 )
 from climaterisk.register.ghg import build_ghg, check_ghg
 from climaterisk.register.plan import build_plan, check_plan
@@ -93,6 +95,7 @@ def load_register(path: str | Path | None = None) -> Register:
     provenance: list[schema.Provenance] = []
     data: dict[str, dict] = {}
     hashes: dict[str, str] = {}
+    raws: dict[str, object] = {}  # each file as read, for the references of an invalid register
     known = list(schema.REGISTER_FILES)
     try:
         recover(folder)  # finish the files an interrupted run had committed (see io.OutputSet)
@@ -126,16 +129,49 @@ def load_register(path: str | Path | None = None) -> Register:
             raw = _read_version(folder, file, raw)
         at = schema.At(str(file), problems=problems, provenance=provenance)
         checked = spec.check(raw, at)
+        raws[name] = raw
         if checked is not schema.INVALID:
             data[name] = checked
     if problems:
-        raise RegisterError(problems)
+        raise RegisterError(problems + _references_too(folder, data, raws, problems))
     cross_check(folder, data, provenance, problems)
     check_ghg(folder, data, problems)
     check_plan(folder, data, problems)
     if problems:
         raise RegisterError(problems)
     return _build(folder, data, provenance, hashes)
+
+
+def _declared_ids(value: object) -> set[str]:
+    """Every ``id`` of an entry anywhere in a file's content as read."""
+    if isinstance(value, dict):
+        own = {str(value["id"])} if isinstance(value.get("id"), (str, int)) else set()
+        return own.union(*(_declared_ids(v) for v in value.values()))
+    if isinstance(value, list):
+        return set().union(*(_declared_ids(v) for v in value))
+    return set()
+
+
+def _references_too(folder: Path, data: dict[str, dict], raws: dict[str, object],
+                    problems: list[Problem]) -> list[Problem]:
+    """References to ids declared nowhere (an unknown control, site, region, metric), found in a
+    register whose fields have problems too, so that one pass reports both. The cross-file checks
+    run on the entries that passed their specs (the others are left out of ``data``); kept are only
+    their "the id of a ..." problems naming an id that no entry declares, even an invalid one, on
+    a field with no problem of its own. Only when every problem is an entry's (a file missing,
+    misnamed or unreadable as a whole leaves nothing to check against) and the checks can run on
+    what passed; else none is added."""
+    if set(data) != set(raws) or any(not p.entry for p in problems):
+        return []
+    found: list[Problem] = []
+    try:
+        cross_check(folder, {n: dict(d) for n, d in data.items()}, [], found)
+    except Exception:
+        return []
+    declared = set().union(*(_declared_ids(r) for r in raws.values()))
+    flagged = {(p.file, p.entry, p.field) for p in problems}
+    return [p for p in found if p.expected.startswith("the id of a ") and str(p.value) not in declared
+            and (p.file, p.entry, p.field) not in flagged]
 
 
 def _read_version(folder: Path, file: Path, raw: dict) -> dict:
@@ -154,7 +190,14 @@ def _interval(spec: dict) -> LogNormal:
 
 
 def _build_model(spec: dict, metrics: dict[str, dict]) -> Model:
-    """One model of a risk or opportunity; ``metrics`` by id gives carbon emissions [t CO2e]."""
+    """One model of a risk or opportunity; ``metrics`` by id gives carbon emissions [t CO2e]; with
+    the statement line item and nature it declares (:class:`~climaterisk.register.entities.Booked`)."""
+    return dataclasses.replace(_model_of(spec, metrics), line_item=spec.get("line_item"),
+                               nature=spec.get("nature", "risk_loss"))
+
+
+def _model_of(spec: dict, metrics: dict[str, dict]) -> Model:
+    """One model of a risk or opportunity, by its type."""
     kind = spec["type"]
     epistemic = spec.get("uncertainty") == "epistemic"
     if kind == "site_event":
@@ -285,6 +328,12 @@ def _build_activity(a: dict) -> BiaActivity:
 def _build_risk(item: dict, is_opp: bool, by_metric: dict[str, dict]) -> Risk:
     """A risk or (``is_opp``) an opportunity with its models; ``by_metric``: metric entries by id."""
     rating = item.get("rating") or {}
+    residual = item.get("residual_rating") or {}
+    treat = item.get("treatment")
+    treatment = None if treat is None else Treatment(
+        decision=treat["decision"], approver=treat.get("approver"), date=treat.get("date"),
+        rationale=" ".join(treat.get("rationale", "").split()), review_date=treat.get("review_date"),
+        source=treat.get("source", ""))
     return Risk(
         id=item["id"], title=item["title"], category=item["category"],
         ifrs_s2_type=item["ifrs_s2_type"],
@@ -294,6 +343,8 @@ def _build_risk(item: dict, is_opp: bool, by_metric: dict[str, dict]) -> Risk:
         models=tuple(_build_model(m, by_metric) for m in item["models"]),
         likelihood=rating.get("likelihood"), impact=rating.get("impact"),
         is_opportunity=is_opp, source=item.get("source", ""),
+        residual_likelihood=residual.get("likelihood"), residual_impact=residual.get("impact"),
+        treatment=treatment,
     )
 
 

@@ -102,6 +102,7 @@ __all__ = [
     "SITE_KINDS",
     "SOURCE_PATTERN",
     "TARGET",
+    "TREATMENT_DECISIONS",
     "At",
     "Bool",
     "Date",
@@ -333,15 +334,49 @@ _COMMON_RISK_FIELDS = [
     F("source", Str(), False),
 ]
 
+TREATMENT_DECISIONS = ("mitigate", "transfer", "accept", "avoid")
+"""The committee's treatment decisions for a risk (ISO 31000 6.5): reduce it with controls,
+transfer it (insurance, contract), accept it as it is, or avoid it (stop the activity)."""
+
+
+def _rating() -> Obj:
+    """A qualitative rating on the 5 x 5 scale: likelihood and impact, 1-5 each."""
+    return Obj([
+        F("likelihood", Num(lo=1, hi=5, integer=True)),
+        F("impact", Num(lo=1, hi=5, integer=True)),
+    ])
+
+
+def _review_after_decision(treatment: dict, at: At) -> None:
+    """A decision's review date cannot come before the date it was taken."""
+    taken, review = treatment.get("date"), treatment.get("review_date")
+    if taken is not None and review is not None and review < taken:
+        at.sub("review_date").error(review.isoformat(),
+                                    f"a date on or after the decision's date {taken.isoformat()}")
+
+
+TREATMENT = Obj([
+    F("decision", Enum(TREATMENT_DECISIONS), doc="mitigate, transfer, accept or avoid"),
+    F("approver", Str(multiline=False), False, "who took the decision (a role or a body, e.g. the "
+      "risk committee)"),
+    F("date", Date(), False, "date the decision was taken"),
+    F("rationale", Str(), False, "why this treatment"),
+    F("review_date", Date(), False,
+      "date the decision is to be reviewed by; past it (relative to the date assessed: the quarter "
+      "reviewed, else the register's as_of) the decision is listed by `climaterisk gaps`"),
+    F("source", Str(), False, "where the decision is recorded (minutes, report section)"),
+], checks=[_review_after_decision])
+
 RISK = Obj([
     F("id", Id()), F("title", Str(multiline=False)),
     F("category", Enum(RISK_CATEGORIES)),
     F("ifrs_s2_type", Enum(IFRS_TYPES)),
     F("impact", Str(), doc="impact narrative"),
-    F("rating", Obj([
-        F("likelihood", Num(lo=1, hi=5, integer=True)),
-        F("impact", Num(lo=1, hi=5, integer=True)),
-    ]), doc="qualitative inherent rating, 1-5 each"),
+    F("rating", _rating(), doc="qualitative inherent rating, 1-5 each"),
+    F("residual_rating", _rating(), False,
+      "qualitative residual rating (with the controls in force), 1-5 each, on the scale of `rating`; "
+      "shown beside the inherent rating and the simulated ranking by residual EAL"),
+    F("treatment", TREATMENT, False, "the committee's treatment decision for the risk"),
     F("controls", ListOf(Id()), False, "ids of the controls that mitigate the risk"),
     *_COMMON_RISK_FIELDS,
 ])

@@ -9,6 +9,7 @@ re-exports it.
 
 from __future__ import annotations
 
+from climaterisk.register.booking import DEFAULT_LINE_ITEM, DOWNTIME_LINE_ITEM, LINE_ITEMS, NATURES
 from climaterisk.register.fields import (
     Enum,
     F,
@@ -29,12 +30,28 @@ UNCERTAINTY = F(
     "every year of a world (held at its mean by default, drawn once per world by `assess "
     "--uncertainty`)")
 
+
+def line_item(kind: str, part: str = "") -> F:
+    """The optional ``line_item`` field of a model of type ``kind``: the statement line it hits."""
+    what = f"statement line item its {part} hits" if part else "statement line item it hits"
+    return F("line_item", Enum(LINE_ITEMS), False,
+             f"the {what} (financial effects, IFRS S2 15-21); default `{DEFAULT_LINE_ITEM[kind]}`")
+
+
+NATURE = F(
+    "nature", Enum(NATURES), False,
+    "`risk_loss` (the default: an uncertain cost, counted in the EAL and VaR) or `budgeted` (planned "
+    "spending such as a compliance programme or a retrofit plan: reported with the financial effects "
+    "as budgeted, never in the risk EAL)")
+
 MODEL = Tagged({
     "site_event": Obj([
         F("hazard", Id(), doc="hazard key of the sites' `hazards` and regions' `common_events`"),
         F("damage", Interval("fraction 0-1 of site replacement_value", "damage per event", hi=1.0)),
         F("downtime_days", Interval("days", "full-outage-equivalent downtime per event"), False),
-    ], doc="Acute hazard events at the risk's sites (Poisson counts, lognormal severity)."),
+        line_item("site_event", "damage"),
+    ], doc="Acute hazard events at the risk's sites (Poisson counts, lognormal severity). The damage "
+           f"is booked to `line_item`, the downtime (interruption cost) to `{DOWNTIME_LINE_ITEM}`."),
     "entity_event": Obj([
         F("rate", Quantity(unit="events/yr", lo=0.0), False,
           "baseline annual rate; give this or `rate_range`"),
@@ -44,6 +61,7 @@ MODEL = Tagged({
           "give this or `rate`"),
         F("severity", Interval("currency", "loss per event")),
         F("rate_driver", Id(), False, "scenario driver scaling the rate (value / baseline value)"),
+        line_item("entity_event"),
     ], doc="Company-level events (a failed investment, a reputational event)."),
     "outage_episode": Obj([
         F("trigger_days", Quantity(unit="days", lo=0.0),
@@ -51,6 +69,7 @@ MODEL = Tagged({
               "after controls) can set off an episode"),
         F("probability", fraction("chance that one such outage sets off an episode")),
         F("severity", Interval("currency", "cost of one episode")),
+        line_item("outage_episode"),
     ], doc="Episodes that follow long outages (a reputational episode after a visible outage): "
            "drawn from the simulated outages of the other risks at the risk's sites, so they are "
            "more likely in years with long outages. Only Monte Carlo represents this dependence."),
@@ -64,12 +83,16 @@ MODEL = Tagged({
           "the hours rule: extra electricity per hour above the economiser set point, as a share of the "
           "site's average IT load; every site of the risk needs `free_cooling` and `pue`"),
         UNCERTAINTY,
+        line_item("cooling_energy"),
+        NATURE,
     ], doc="Chronic heat: extra cooling electricity cost at the risk's sites, priced at each site's "
            "region tariff (`parameters.electricity_price_by_region`, else `electricity_price`)."),
     "cooling_water": Obj([
         F("sensitivity", Interval("fraction of site water use per °C",
                                   "extra cooling water per °C of local warming")),
         UNCERTAINTY,
+        line_item("cooling_water"),
+        NATURE,
     ], doc="Chronic heat: extra cooling water at the risk's sites (WUE x IT energy), priced at the "
            "region's water tariff times the site's water-stress factor; every site needs `wue` and `pue`."),
     "carbon_cost": Obj([
@@ -86,10 +109,14 @@ MODEL = Tagged({
         ]), False,
           "exposed share uniform between two scenario drivers in the horizon year"),
         UNCERTAINTY,
+        line_item("carbon_cost"),
+        NATURE,
     ], doc="Carbon-price exposure: emissions x share x scenario carbon price x fx."),
     "annual_cost": Obj([
         F("cost", Interval("currency/yr", "recurring cost")),
         F("driver", Id(), False, "scenario driver scaling the cost (value / baseline value)"),
         UNCERTAINTY,
+        line_item("annual_cost"),
+        NATURE,
     ], doc="A recurring cost (or benefit) scaled by a scenario driver."),
 })

@@ -12,6 +12,7 @@ The document model is in :mod:`.document`; the tables of each section are in a m
 from __future__ import annotations
 
 from climaterisk.analysis import disclosure_index, statements
+from climaterisk.analysis.financial_effects import Prices, financial_effects
 from climaterisk.analysis.pathways import pathways
 from climaterisk.analysis.results import Assessment
 from climaterisk.analysis.sensitivity import SensitivityResult
@@ -26,6 +27,7 @@ from climaterisk.outputs.report.appendix import (
     site_exposure_table,
 )
 from climaterisk.outputs.report.document import FigureRef, Report, Section, Table
+from climaterisk.outputs.report.financial import financial_section
 from climaterisk.outputs.report.index import (
     RISK_ITEMS,
     STRATEGY_ITEMS,
@@ -71,13 +73,15 @@ def _pathway_years(main: Assessment) -> list[int]:
 def build_report(main: Assessment, compared: list[Assessment],
                  previous: tuple[str, list[dict]] | None = None,
                  previous_targets: tuple[str, dict[str, float | None]] | None = None,
-                 uncertainty: tuple[SensitivityResult, UncertaintyResult | None] | None = None) -> Report:
+                 uncertainty: tuple[SensitivityResult, UncertaintyResult | None] | None = None,
+                 prices: Prices | None = None) -> Report:
     """The IFRS S2 summary: governance, strategy, risk management, metrics and targets.
 
     ``previous`` is (label, movements) against the last recorded review, if a history exists;
     ``previous_targets`` is (label, {target id: value}) of that snapshot's targets;
     ``uncertainty`` a sensitivity sweep (and a two-level run) for the significant areas of
-    uncertainty (22(a)(ii)).
+    uncertainty (22(a)(ii)); ``prices`` the growth, inflation and discount rate of the financial
+    effects (default: constant prices of the base year, undiscounted).
     """
     reg = main.register
     everything = sorted([main, *compared], key=lambda r: r.scenario.id)
@@ -150,6 +154,7 @@ def build_report(main: Assessment, compared: list[Assessment],
         title=f"Climate-related disclosures: {reg.organisation}",
         intro=intro,
         sections=[Section("Governance", "6-7", [" ".join(reg.governance.split())]), strategy,
+                  financial_section(main, financial_effects(main, prices)),
                   risk_mgmt, metrics, trace,
                   index_section(disclosure_index.check_index(context), reg)],
     )

@@ -26,7 +26,10 @@ def movement_table(moves: list[dict], label: str, currency: str) -> Table:
              "yes" if m["significant"] else "no"] for m in moves]
     return Table("movement", f"Movement of residual EAL since the previous review ({label}; {currency} "
                  "per year)", ["year", "id", "title", "before", "now", "change", "beyond sampling error"],
-                 ["int", "text", "text", "money", "money", "money", "text"], rows)
+                 ["int", "text", "text", "money", "money", "money", "text"], rows,
+                 note="Beyond sampling error: the change exceeds twice the standard error of two independent "
+                      "runs (the last snapshot's trials are not stored), an upper bound; climaterisk review "
+                      "gives the paired standard error and each change's own effect.")
 
 
 def certification_table(result: Assessment) -> Table:

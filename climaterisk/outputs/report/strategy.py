@@ -5,6 +5,7 @@ analysis of climate resilience with the scenarios' sources and limits.
 
 from __future__ import annotations
 
+from climaterisk.analysis.decisions import residual_ranks
 from climaterisk.analysis.results import Assessment
 from climaterisk.outputs.report import marks
 from climaterisk.outputs.report.document import Table
@@ -16,16 +17,24 @@ def _horizon_label(result: Assessment, year: int) -> str:
 
 
 def risks_table(result: Assessment) -> Table:
+    """The risks and opportunities with the inherent and residual ratings (likelihood x impact)
+    and the simulated rank of each risk by residual EAL in the last horizon (1: the largest)."""
     reg = result.register
+    ranks = residual_ranks(result)
     rows = []
     for r in sorted((*reg.risks, *reg.opportunities), key=lambda r: (r.is_opportunity, r.id)):
         years = ", ".join(f"{h} ({reg.horizons[h]})" for h in r.time_horizons)
         rating = f"{r.likelihood} x {r.impact}" if r.likelihood else "-"
+        residual = f"{r.residual_likelihood} x {r.residual_impact}" if r.residual_likelihood else "-"
+        rank = f"{ranks[r.id]} of {len(ranks)}" if r.id in ranks else "-"
         rows.append([r.id, r.title, "opportunity" if r.is_opportunity else "risk",
-                     r.category.replace("_", " "), r.ifrs_s2_type, years, rating, r.owner or "-"])
+                     r.category.replace("_", " "), r.ifrs_s2_type, years, rating, residual, rank,
+                     r.owner or "-"])
     return Table("risks_and_opportunities", "Climate-related risks and opportunities",
                  ["id", "title", "kind", "category", "IFRS S2 type", "time horizons",
-                  "rating (likelihood x impact)", "owner"], ["text"] * 8, rows)
+                  "rating (likelihood x impact)", "residual rating",
+                  f"simulated rank (residual EAL {result.horizons[-1].year})", "owner"],
+                 ["text"] * 10, rows)
 
 
 def _risk_mark(result: Assessment, risk_id: str) -> str:

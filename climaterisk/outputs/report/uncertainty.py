@@ -87,7 +87,7 @@ def uncertainty_blocks(sens: SensitivityResult, spread: UncertaintyResult | None
             "significant figures; derived: one-at-a-time sweep)",
             ["input", "kind", "EAL at low", "EAL at high", "swing", "2 s.e.",
              "evidence that would narrow it"],
-            ["text", "text", "num", "num", "num", "num", "text"],
+            ["text", "text", "sig3", "sig3", "sig3", "sig3", "text"],
             [[i.input.name, _kind(i), rounded(i.at(year).eal_low / 1e6), rounded(i.at(year).eal_high / 1e6),
               rounded(i.at(year).eal_swing / 1e6), _se(i, year), evidence_for(i.input.name)]
              for i in ranked]),
@@ -116,6 +116,6 @@ def uncertainty_blocks(sens: SensitivityResult, spread: UncertaintyResult | None
             Table("uncertainty_range", f"Total loss over what we don't know ({cur} m/yr, 3 significant "
                   "figures; derived: two-level simulation)",
                   ["year", "measure", "default run", "5th pct", "95th pct", "predictive"],
-                  ["int", "text", "num", "num", "num", "num"], rows),
+                  ["int", "text", "sig3", "sig3", "sig3", "sig3"], rows),
         ]
     return blocks

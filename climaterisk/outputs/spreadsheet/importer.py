@@ -220,6 +220,7 @@ def _attach_children(reader: _Reader, locator: Locator, name: str,
         if ident not in (None, "") and str(ident).strip() not in by_id:
             by_id[str(ident).strip()] = (prow, entry)
     groups: dict[str, list[tuple[float, int, _Row]]] = defaultdict(list)
+    empty: set[str] = set()
     positions: dict[tuple[str, int], int] = {}
     for row in rows:
         where = f"{name} row {row.number}"
@@ -234,6 +235,9 @@ def _attach_children(reader: _Reader, locator: Locator, name: str,
             known = ", ".join(by_id) if len(by_id) <= 12 else f"{len(by_id)} ids"
             reader.add(where, header, ident, f"the id of an entry of sheet {parent.name} ({known or 'none'})"
                        + (f" (did you mean {close[0]!r}?)" if close else ""))
+            continue
+        if all(v is None or v == "" for k, v in row.cells.items() if k != key):
+            empty.add(ident)  # the parent's id alone: its list is written empty ([])
             continue
         position = row.cells.get("position")
         order: float = float("inf")
@@ -271,6 +275,8 @@ def _attach_children(reader: _Reader, locator: Locator, name: str,
                     locator.add(sheet.file, entry_name, f"{prefix}.{path}", name, row.number, header)
             locator.add(sheet.file, entry_name, prefix, name, row.number, _header_list(row))
         entry[sheet.path[-1]] = children
+    for ident in sorted(empty - set(groups)):
+        by_id[ident][1][sheet.path[-1]] = []
     for prow, entry in parents:
         ident = entry.get("id")
         if ident not in (None, ""):

@@ -170,6 +170,10 @@ def _tables(raw: dict[str, dict]) -> dict[str, _Table]:
                 cells[sheet.key or ""] = parent_id
                 cells["position"] = i + 1
             rows.append(cells)
+        if sheet.parent is not None:  # a list written empty ([]): a row with the parent's id alone
+            rows += [{sheet.key or "": p.get("id")}
+                     for p in (_get(raw.get(sheet.file, {}), SHEETS[sheet.parent].path) or [])
+                     if isinstance(p, dict) and _get(p, sheet.path) == []]
         # a mapping field: a column pair per key, keys in one order for all rows
         expanded: list[Column] = []
         for col in columns:

@@ -1,0 +1,121 @@
+"""Why the residual loss moved between two reviews: paired runs, one register change at a time.
+
+All runs here use the current seed and trial count, so each link's random draws are the same in
+every run (per-link streams, :mod:`climaterisk.model.draws`): two runs differ only where their
+registers or scenarios differ, trial by trial. For the earlier snapshot ``A`` and the current
+one ``C``, with the earlier register ``old`` and the current one ``new``:
+
+- ``A'`` = ``old`` under the earlier scenario, ``B`` = ``old`` under the current scenario,
+  ``C'`` = ``new`` under the current scenario (all re-run with the current tool);
+- ``R_g`` = ``old`` with only the changes of group ``g`` (:mod:`climaterisk.history.changes`),
+  under the current scenario.
+
+The movement ``C - A`` of a row's residual EAL (a risk or the total) splits into
+
+- register changes ``C' - B``, of which each group contributes ``R_g - B`` (one change at a
+  time on paired draws) and the *interaction remainder* is what is left: ``(C' - B) - sum_g (R_g - B)``;
+- scenario changes ``B - A'``;
+- re-run difference ``(C - A) - (C' - A')``: sampling noise when the seed or trials changed, the
+  tool's own change when its version changed (see ``CHANGELOG.md``), zero otherwise.
+
+The parts add up to the movement exactly (the last part and the remainder are defined as what
+is left). Every paired difference ``X - Y`` has the standard error of the mean of its per-trial
+differences, ``sd(x_i - y_i) / sqrt(n)``: exactly zero for a row whose draws and parameters are
+the same in both runs. A movement is *beyond noise* when its paired part ``C' - A'`` exceeds
+twice its standard error (or is non-zero with a zero standard error: a deterministic change).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from climaterisk.analysis.assess import assess
+from climaterisk.history.changes import ChangeGroup, compose
+from climaterisk.register import Register, load_register
+from climaterisk.scenarios import Scenario
+
+TOTAL = "total"
+
+
+@dataclass(frozen=True)
+class Run:
+    """Per-trial residual annual loss [currency/yr] of one register under one scenario, by year
+    and row (each risk, opportunities excluded, and ``total``)."""
+
+    rows: dict[int, dict[str, np.ndarray]]
+    titles: dict[str, str]
+    results: dict  # the run's JSON results (``Assessment.to_dict()``)
+
+
+def run(register: Register, scenario: Scenario, years: list[int], trials: int, seed: int) -> Run:
+    """Simulate ``register`` under ``scenario`` keeping every trial of every risk's residual loss."""
+    result = assess(register, scenario, horizons=years, trials=trials, seed=seed, with_controls=False,
+                    with_coverage=False, keep_samples=True)
+    rows: dict[int, dict[str, np.ndarray]] = {}
+    titles = {}
+    for h in result.horizons:
+        res = h.samples["residual"]  # type: ignore[index]
+        by_year = {TOTAL: res.total}
+        for i, line in enumerate(h.by_risk):  # by_risk rows: the portfolio's risks, then opportunities
+            by_year[line.id] = res.by_risk[i]
+            titles[line.id] = line.title
+        rows[h.year] = by_year
+    return Run(rows, titles, result.to_dict())
+
+
+@dataclass(frozen=True)
+class Diff:
+    """A paired difference of means [currency/yr] and its standard error."""
+
+    value: float
+    se: float
+
+    @property
+    def beyond_noise(self) -> bool:
+        return abs(self.value) > 2 * self.se if self.se > 0 else self.value != 0
+
+
+def paired(x: Run, y: Run, year: int, key: str) -> Diff:
+    """``mean(x) - mean(y)`` of a row and the standard error of the per-trial differences (a row
+    absent from one run counts as zero in every trial)."""
+    a, b = x.rows[year].get(key), y.rows[year].get(key)
+    if a is None and b is None:
+        return Diff(0.0, 0.0)
+    if a is None or b is None:
+        d = a if b is None else -b  # type: ignore[operator]
+        value = float(d.mean())  # type: ignore[union-attr]
+    else:
+        d = a - b
+        value = float(a.mean() - b.mean())
+    n = d.size  # type: ignore[union-attr]
+    se = float(d.std(ddof=1) / math.sqrt(n)) if n > 1 and np.any(d != d.flat[0]) else 0.0  # type: ignore[union-attr]
+    return Diff(value, se)
+
+
+def keys_of(*runs: Run) -> list[str]:
+    """Row ids of all runs (risks sorted, the total last)."""
+    keys = {k for r in runs for y in r.rows.values() for k in y}
+    return sorted(keys, key=lambda k: (k == TOTAL, k))
+
+
+def contributions(old: Register, new: Register, groups: list[ChangeGroup], scenario: Scenario,
+                  base: Run, years: list[int], trials: int, seed: int, work: Path) -> list[dict]:
+    """Each group's own contribution ``R_g - B`` per year and row (rows where it is zero left
+    out), with ``zero`` true for a group that moves no row in any year."""
+    out = []
+    for n, group in enumerate(groups):
+        folder = compose(old.path, new.path, group.keys, work / f"change-{n}")
+        r_g = run(load_register(folder), scenario, years, trials, seed)
+        rows = []
+        for year in years:
+            for key in keys_of(r_g, base):
+                if key in r_g.rows[year] or key in base.rows[year]:
+                    d = paired(r_g, base, year, key)
+                    if d.value != 0 or d.se != 0:
+                        rows.append({"year": year, "id": key, "change": d.value, "se": d.se})
+        out.append({"group": group, "rows": rows, "zero": not rows})
+    return out
