@@ -195,3 +195,25 @@ def test_current_period_turns_into_a_gap_without_base_year_money(tmp_path, mini_
     reg = load_register(write_register(tmp_path / "without", mini_files))
     status = {s.id: s for s in disclosure_index.check_index(disclosure_index.Context(reg))}
     assert status["s2-16a"].status == "gap"
+
+
+def test_assets_at_risk_next_year_are_simulated_for_that_year(mini_register_path, mini_scenario_path):
+    """The year after the base year is simulated on its own for 16(b), with the main run's seed and
+    trials; without it the nearest simulated year stands in and the bridge says so."""
+    from climaterisk.analysis.financial_effects import next_year_run
+
+    register = load_register(mini_register_path)
+    scenario = load_scenario(str(mini_scenario_path))
+    main = assess(register, scenario, horizons=[2030, 2050], trials=2000, seed=3)
+    nxt = next_year_run(main)
+    assert nxt is not None and nxt.year == register.baseline_year + 1
+    alone = assess(register, scenario, horizons=[nxt.year], trials=2000, seed=3, with_controls=False,
+                   with_coverage=False).horizons[0]
+    assert [d.residual.var99 for d in nxt.site_damage] == [d.residual.var99 for d in alone.site_damage]
+    fe = financial_effects(main, next_year=nxt)
+    assert fe.assets_year == nxt.year and not any("nearest simulated year" in n for n in fe.notes)
+    by_site = {d.id: d.residual.mean for d in nxt.site_damage}
+    assert fe.assets and all(a.expected_damage == by_site[a.site_id] for a in fe.assets)
+    fallback = financial_effects(main)
+    assert fallback.assets_year == 2030 and any("nearest simulated year, 2030" in n for n in fallback.notes)
+    assert next_year_run(assess(register, scenario, horizons=[nxt.year], trials=500, seed=3)) is None

@@ -10,7 +10,8 @@ A pure function of an assessment, :func:`financial_effects`, gives
 - the current-period figures (16(a)): what the register holds for its base year in money
   (electricity and water cost of the sites, the budgeted programmes, metrics in the currency);
 - the assets whose carrying amounts are at risk next year (16(b)): each site's value with its
-  expected damage and 1-in-100 damage in the nearest simulated year;
+  expected damage and 1-in-100 damage in the year after the base year (:func:`next_year_run`), or
+  else the nearest simulated year;
 - the cumulative and present-value effects over the plan period (the year after the base year
   to the last horizon), years between horizons filled by linear interpolation of the EAL.
 
@@ -132,7 +133,7 @@ class Figure:
 @dataclass(frozen=True)
 class AssetAtRisk:
     """A site whose carrying amount could move next year: its value [currency] and its damage after
-    controls in the nearest simulated year, expected and 1 in 100 years [currency/yr]."""
+    controls next year (or the nearest simulated year), expected and 1 in 100 years [currency/yr]."""
 
     site_id: str
     name: str
@@ -276,13 +277,35 @@ def plan_lines(result: Assessment, prices: Prices) -> tuple[tuple[int, int] | No
     return (base + 1, years[-1]), out
 
 
-def financial_effects(result: Assessment, prices: Prices | None = None) -> FinancialEffects:
-    """The bridge of ``result`` (see the module's docstring); ``prices`` default: constant prices."""
+def next_year_run(result: Assessment) -> HorizonResult | None:
+    """The year after the base year simulated on its own (same scenario, seed and trials, no
+    control values or coverage), for the assets at risk next year (IFRS S2 16(b)); None when
+    ``result`` already holds that year, used the exact method, or the scenario does not reach it."""
+    from climaterisk.analysis.assess import assess
+    from climaterisk.errors import ScenarioError
+
+    year = result.register.baseline_year + 1
+    if any(h.year == year for h in result.horizons) or result.manifest.get("method") == "fft":
+        return None
+    try:
+        result.scenario.check_year(year)
+    except ScenarioError:
+        return None
+    run = assess(result.register, result.scenario, horizons=[year], trials=result.trials, seed=result.seed,
+                 chunk_trials=result.chunk_trials, with_controls=False, with_coverage=False)
+    return run.horizons[0]
+
+
+def financial_effects(result: Assessment, prices: Prices | None = None,
+                      next_year: HorizonResult | None = None) -> FinancialEffects:
+    """The bridge of ``result`` (see the module's docstring); ``prices`` default: constant prices.
+    ``next_year`` (:func:`next_year_run`) is the year after the base year simulated apart: the
+    assets at risk next year are taken from it, else from the nearest simulated year."""
     prices = prices or Prices()
     reg = result.register
     base = reg.baseline_year
     horizons = [horizon_effects(h, prices.factor(h.year - base)) for h in result.horizons]
-    first = min(result.horizons, key=lambda h: h.year) if result.horizons else None
+    first = next_year or (min(result.horizons, key=lambda h: h.year) if result.horizons else None)
     span, plan = plan_lines(result, prices)
     notes = [prices.statement(base)]
     if first is not None and not first.by_line_item:

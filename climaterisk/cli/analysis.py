@@ -236,7 +236,7 @@ def report_cmd(
     """
     check_folder(out)
     from climaterisk.analysis.assess import report_horizons
-    from climaterisk.analysis.financial_effects import Prices
+    from climaterisk.analysis.financial_effects import Prices, next_year_run
     from climaterisk.history import review
     from climaterisk.history import store as history
     from climaterisk.history.targets import snapshot_targets
@@ -262,7 +262,8 @@ def report_cmd(
     spread = (assess_uncertainty(main.register, main.scenario, worlds=uncertainty_worlds, trials=sweep_trials,
                                  seed=seed, horizons=[h.year for h in main.horizons])
               if uncertainty_worlds else None)
-    document = report.build_report(main, compared, previous, previous_targets, (sweep, spread), prices)
+    document = report.build_report(main, compared, previous, previous_targets, (sweep, spread), prices,
+                                   next_year_run(main))
     with OutputSet(out) as files:  # the report and its figures are moved in together
         drawn = figures.write_all(files, main, compared, "figures")
         written = publish.write_report(document, files, drawn, formats)

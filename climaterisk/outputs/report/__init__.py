@@ -14,7 +14,7 @@ from __future__ import annotations
 from climaterisk.analysis import disclosure_index, statements
 from climaterisk.analysis.financial_effects import Prices, financial_effects
 from climaterisk.analysis.pathways import pathways
-from climaterisk.analysis.results import Assessment
+from climaterisk.analysis.results import Assessment, HorizonResult
 from climaterisk.analysis.sensitivity import SensitivityResult
 from climaterisk.analysis.uncertainty import UncertaintyResult
 from climaterisk.outputs.report.appendix import (
@@ -74,14 +74,15 @@ def build_report(main: Assessment, compared: list[Assessment],
                  previous: tuple[str, list[dict]] | None = None,
                  previous_targets: tuple[str, dict[str, float | None]] | None = None,
                  uncertainty: tuple[SensitivityResult, UncertaintyResult | None] | None = None,
-                 prices: Prices | None = None) -> Report:
+                 prices: Prices | None = None, next_year: HorizonResult | None = None) -> Report:
     """The IFRS S2 summary: governance, strategy, risk management, metrics and targets.
 
     ``previous`` is (label, movements) against the last recorded review, if a history exists;
     ``previous_targets`` is (label, {target id: value}) of that snapshot's targets;
     ``uncertainty`` a sensitivity sweep (and a two-level run) for the significant areas of
     uncertainty (22(a)(ii)); ``prices`` the growth, inflation and discount rate of the financial
-    effects (default: constant prices of the base year, undiscounted).
+    effects (default: constant prices of the base year, undiscounted); ``next_year`` the year
+    after the base year simulated apart, for the assets at risk next year (IFRS S2 16(b)).
     """
     reg = main.register
     everything = sorted([main, *compared], key=lambda r: r.scenario.id)
@@ -154,7 +155,7 @@ def build_report(main: Assessment, compared: list[Assessment],
         title=f"Climate-related disclosures: {reg.organisation}",
         intro=intro,
         sections=[Section("Governance", "6-7", [" ".join(reg.governance.split())]), strategy,
-                  financial_section(main, financial_effects(main, prices)),
+                  financial_section(main, financial_effects(main, prices, next_year)),
                   risk_mgmt, metrics, trace,
                   index_section(disclosure_index.check_index(context), reg)],
     )
