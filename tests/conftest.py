@@ -184,3 +184,21 @@ def shipped_independent(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 risk["models"] = [m for m in risk["models"] if m["type"] != "outage_episode"]
         write_register(folder, {file.name: data})
     return folder
+
+
+@pytest.fixture(scope="module")
+def many_rows(tmp_path_factory):
+    """A small many-rows register: 8 sites x 3 hazards = 24 risks, each on one site with one
+    control limited to that site (``benchmarks/synthetic.py --layout rows``), and its scenario."""
+    import importlib.util
+
+    from climaterisk.register import load_register
+    from climaterisk.scenarios import load_scenario
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "synthetic.py"
+    spec = importlib.util.spec_from_file_location("synthetic", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = tmp_path_factory.mktemp("rows")
+    module.write(out, 8, 3, seed=1, layout="rows")
+    return load_register(out / "register"), load_scenario(out / "scenario.yaml")

@@ -3,9 +3,7 @@ events, streamed into per-control summaries, equal to the dense computation."""
 
 from __future__ import annotations
 
-import importlib.util
 import tracemalloc
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,24 +14,6 @@ from climaterisk.model.compile import compile_portfolio
 from climaterisk.model.controls import controls_config, inherent_config
 from climaterisk.model.metrics import summarise
 from climaterisk.model.simulate import simulate
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _synthetic():
-    spec = importlib.util.spec_from_file_location("synthetic", ROOT / "benchmarks" / "synthetic.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture(scope="module")
-def many_rows(tmp_path_factory):
-    """A small many-rows register: 8 sites x 3 hazards = 24 risks, each on one site with one
-    control limited to that site (``benchmarks/synthetic.py --layout rows``)."""
-    out = tmp_path_factory.mktemp("rows")
-    _synthetic().write(out, 8, 3, seed=1, layout="rows")
-    return load_register(out / "register"), load_scenario(out / "scenario.yaml")
 
 
 def _runs(register, scenario, trials, year=2050, chunk=3_000, workers=1):

@@ -5,9 +5,7 @@ trials."""
 
 from __future__ import annotations
 
-import importlib.util
 import tracemalloc
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,23 +22,6 @@ from climaterisk.model.controls import (
 from climaterisk.model.metrics import summarise
 from climaterisk.model.simulate import simulate, summary_rows
 from climaterisk.model.streaming import RowSummary
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _synthetic():
-    spec = importlib.util.spec_from_file_location("synthetic", ROOT / "benchmarks" / "synthetic.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture(scope="module")
-def many_rows(tmp_path_factory):
-    """8 sites x 3 hazards = 24 risks, each on one site with one control limited to that site."""
-    out = tmp_path_factory.mktemp("rows")
-    _synthetic().write(out, 8, 3, seed=1, layout="rows")
-    return load_register(out / "register"), load_scenario(out / "scenario.yaml")
 
 
 def _loop_config(register, portfolio, exclude=(), name="residual") -> Config:
