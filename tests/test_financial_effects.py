@@ -217,3 +217,18 @@ def test_assets_at_risk_next_year_are_simulated_for_that_year(mini_register_path
     fallback = financial_effects(main)
     assert fallback.assets_year == 2030 and any("nearest simulated year, 2030" in n for n in fallback.notes)
     assert next_year_run(assess(register, scenario, horizons=[nxt.year], trials=500, seed=3)) is None
+
+
+def test_line_items_are_optional_and_change_nothing_else(mini_register_path, mini_scenario_path):
+    """Without line items (assess's table, the review's runs) the other results are bit for bit
+    the same: the line items only add summary rows."""
+    register = load_register(mini_register_path)
+    scenario = load_scenario(str(mini_scenario_path))
+    kw = {"horizons": [2030, 2050], "trials": 3000, "seed": 4, "with_controls": False}
+    with_items = assess(register, scenario, **kw).to_dict()
+    without = assess(register, scenario, with_line_items=False, **kw).to_dict()
+    for h in without["horizons"]:
+        assert h["by_line_item"] == [] and h["site_damage"] == []
+    for h in (*with_items["horizons"], *without["horizons"]):
+        h.pop("by_line_item"), h.pop("site_damage")
+    assert with_items["horizons"] == without["horizons"]

@@ -28,7 +28,7 @@ def test_every_problem_is_reported_at_once():
 
 @pytest.mark.parametrize("changes", [
     {"trials": 1000}, {"seed": 3}, {"chunk_trials": 10}, {"with_controls": True},
-    {"with_coverage": True}, {"keep_samples": True}, {"engine": "dask"},
+    {"with_coverage": True}, {"with_line_items": True}, {"keep_samples": True}, {"engine": "dask"},
 ])
 def test_what_the_exact_method_cannot_honour_is_refused(changes):
     with pytest.raises(OptionError) as info:
@@ -46,7 +46,7 @@ def test_what_a_run_does_not_compute_is_in_its_manifest(shipped_independent):
     exact = assess(reg, "rcp45", horizons=[2030], method="fft")
     assert exact.controls is None
     assert set(exact.manifest["not_computed"]) == {
-        "trials, seed, chunk_trials", "control values", "simulated exposure coverage"}
+        "trials, seed, chunk_trials", "control values", "simulated exposure coverage", "line items"}
     mc = assess(reg, "rcp45", horizons=[2030], trials=500, seed=1)
     assert mc.manifest["not_computed"] == {}
     assert mc.controls is not None and mc.horizons[0].exposure_coverage is not None

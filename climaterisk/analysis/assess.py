@@ -81,7 +81,8 @@ def assess(
     ``horizons`` are years (default: the register's medium and long term). With
     ``keep_samples`` the per-trial losses stay on each :class:`HorizonResult` as ``samples``.
     ``with_controls`` adds each control's benefit (one more configuration per control, on the
-    same draws); ``with_coverage`` the simulated ISO 22301 exposure coverage. ``workers``
+    same draws); ``with_coverage`` the simulated ISO 22301 exposure coverage; ``with_line_items``
+    the losses by statement line item and the damage by site (the financial-effects bridge). ``workers``
     threads simulate chunks in parallel (0: one per core); the numbers do not depend on it.
 
     ``method="fft"`` computes the loss distributions exactly (discretisation and FFT, see
@@ -171,11 +172,13 @@ def _simulate_years(register: Register, scenario: Scenario, portfolios: list[Por
             totals = {c.name for c in extra}
             if dask_client is not None:
                 samples = dask_engine.simulate_on(dask_client, portfolio, [*base, *extra], trials, opts.seed,
-                                                  opts.chunk_trials, report, totals, opts.keep_samples)
+                                                  opts.chunk_trials, report, totals, opts.keep_samples,
+                                                  bool(opts.with_line_items))
             else:
                 samples = simulate(portfolio, [*base, *extra], trials, opts.seed, opts.chunk_trials, report,
                                    paired=totals, observers=[observer] if observer else [],
-                                   workers=_threads(opts), keep=opts.keep_samples)
+                                   workers=_threads(opts), keep=opts.keep_samples,
+                                   items=bool(opts.with_line_items))
             result = _summarise_year(register, portfolio, samples, labels.get(portfolio.year, ""),
                                      opts.keep_samples)
             result.exposure_coverage = observer.results() if observer else None
@@ -212,15 +215,16 @@ def _summarise_year(
         by_site.append(Line(sid, title, "", rows_inh[first_site + j], rows_res[first_site + j]))
     total_inh, total_res = inh.total, res.total
     at = first_site + len(by_site) + 2 * len(ITEMS)  # the damage rows, after the line items
+    items = len(rows_res) > first_site + len(by_site)  # line items computed (with_line_items)
     total = Line("total", "All risks", "", summarise(total_inh), summarise(total_res))
     return HorizonResult(
         year=portfolio.year, label=label, total=total, by_risk=by_risk, by_category=by_category,
         by_site=by_site, opportunities=opportunities,
         exceedance={"inherent": exceedance(total_inh), "residual": exceedance(total_res)},
         samples={k: v for k, v in samples.items() if k in ("inherent", "residual")} if keep else None,
-        by_line_item=item_lines(rows_inh, rows_res, first_site + len(by_site)),
+        by_line_item=item_lines(rows_inh, rows_res, first_site + len(by_site)) if items else [],
         site_damage=[Line(sid, site_names.get(sid, sid), "", rows_inh[at + j], rows_res[at + j])
-                     for j, sid in enumerate(portfolio.site_ids)],
+                     for j, sid in enumerate(portfolio.site_ids)] if items else [],
         total_p5={"inherent": low_quantile(total_inh), "residual": low_quantile(total_res)},
         budgeted=budgeted_lines(register, portfolio),
     )

@@ -86,6 +86,7 @@ class AssessOptions:
     scheduler: str | None = None  # Dask scheduler address
     with_controls: bool | None = None  # each control's value (one more configuration each)
     with_coverage: bool | None = None  # simulated ISO 22301 exposure coverage
+    with_line_items: bool | None = None  # losses by statement line item and damage by site (Monte Carlo)
     keep_samples: bool = False  # per-trial losses kept on the results
 
     @classmethod
@@ -140,7 +141,7 @@ class AssessOptions:
                 if getattr(self, name) is not None:
                     bad(name, getattr(self, name),
                         f"no {_WORDS[name]} with method fft (exact distributions are computed, not sampled)")
-            for name in ("with_controls", "with_coverage", "keep_samples"):
+            for name in ("with_controls", "with_coverage", "with_line_items", "keep_samples"):
                 if getattr(self, name):
                     bad(name, True, f"not {_WORDS[name]} with method fft (use method mc or auto)")
             if self.engine == "dask":
@@ -174,6 +175,7 @@ class AssessOptions:
             chunk_trials=DEFAULT_CHUNK if self.chunk_trials is None else self.chunk_trials,
             with_controls=not exact and self.with_controls is not False,
             with_coverage=not exact and self.engine == "local" and self.with_coverage is not False,
+            with_line_items=not exact and self.with_line_items is not False,
         )
 
     def not_computed(self) -> dict[str, str]:
@@ -183,6 +185,7 @@ class AssessOptions:
             out["trials, seed, chunk_trials"] = "not used: the exact method samples nothing"
             out["control values"] = "not computed by the exact method (use method mc)"
             out["simulated exposure coverage"] = "not computed by the exact method (use method mc)"
+            out["line items"] = "not computed by the exact method (use method mc)"
         elif self.engine == "dask":
             out["simulated exposure coverage"] = "not computed on the Dask engine (use engine local)"
         return out
@@ -191,6 +194,7 @@ class AssessOptions:
 _WORDS = {
     "trials": "trial count", "seed": "seed", "chunk_trials": "chunk size",
     "with_controls": "control values", "with_coverage": "the simulated coverage",
+    "with_line_items": "line items",
     "keep_samples": "per-trial samples",
 }
 

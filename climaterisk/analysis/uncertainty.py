@@ -253,7 +253,7 @@ def assess_uncertainty(
         for year in years:
             p: Portfolio = compile_portfolio(register, world_scenario, year, register_q)
             configs = [controls_config(register, p), inherent_config(p)]
-            samples = simulate(p, configs, trials, seed, chunk, keep=True)
+            samples = simulate(p, configs, trials, seed, chunk, keep=True, items=False)
             res, inh = samples[configs[0].name], samples[configs[1].name]
             out.append((res.total, inh.total, res.by_risk, inh.by_risk))
         return out

@@ -101,7 +101,7 @@ def assess_cmd(
     extras = None if json_out else False
     result = _simulate(register, scenario, run_options(
         horizon, trials, seed, chunk_size, with_controls=extras, with_coverage=extras,
-        workers=workers, method=method, engine=engine, scheduler=scheduler))
+        with_line_items=extras, workers=workers, method=method, engine=engine, scheduler=scheduler))
     if json_out:
         data = result.to_dict()
         if spread is not None:
@@ -137,7 +137,8 @@ def controls_cmd(
     """
     check_output(output)
     result = _simulate(register, scenario, run_options(horizon, trials, seed, chunk_size,
-                                                       with_controls=True, with_coverage=False))
+                                                       with_controls=True, with_coverage=False,
+                                                       with_line_items=False))
     if fmt is TextFormat.json:
         text = render.to_json(result.controls_payload())
     else:
@@ -163,7 +164,8 @@ def coverage_cmd(
     """
     check_output(output)
     result = _simulate(register, scenario, run_options(horizon, trials, seed, chunk_size,
-                                                       with_controls=False, with_coverage=True))
+                                                       with_controls=False, with_coverage=True,
+                                                       with_line_items=False))
     if fmt is TextFormat.json:
         text = render.to_json(result.coverage_payload())
     else:
@@ -489,7 +491,8 @@ def disclosures_cmd(
     try:
         main, compared = assess_with_comparisons(
             reg, scenario, compare, run_options(horizon, trials or CHECK_TRIALS, seed,
-                                                with_controls=False, with_coverage=False), progress)
+                                                with_controls=False, with_coverage=False,
+                                                with_line_items=False), progress)
     finally:
         progress.close()
     path = _store_path(store, reg.path)

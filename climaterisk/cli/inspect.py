@@ -70,7 +70,8 @@ def gaps_cmd(
         from climaterisk.analysis.options import AssessOptions
 
         result = assess(reg, load_scenario(scenario), AssessOptions.of(
-            trials=trials or 20_000, with_controls=False, with_coverage=False, workers=0))
+            trials=trials or 20_000, with_controls=False, with_coverage=False, with_line_items=False,
+            workers=0))
     findings = consistency.find_inconsistencies(reg, result)
     if fmt is TextFormat.json:
         text = render.to_json({"register": reg.id, "as_of": reg.as_of.isoformat(),

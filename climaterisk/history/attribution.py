@@ -54,7 +54,7 @@ class Run:
 def run(register: Register, scenario: Scenario, years: list[int], trials: int, seed: int) -> Run:
     """Simulate ``register`` under ``scenario`` keeping every trial of every risk's residual loss."""
     result = assess(register, scenario, horizons=years, trials=trials, seed=seed, with_controls=False,
-                    with_coverage=False, keep_samples=True)
+                    with_coverage=False, with_line_items=False, keep_samples=True)
     rows: dict[int, dict[str, np.ndarray]] = {}
     titles = {}
     for h in result.horizons:

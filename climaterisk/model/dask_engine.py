@@ -68,7 +68,7 @@ def _tune_malloc() -> None:
 
 def _range_result(portfolio: Portfolio, configs: Sequence[Config], seed: int, trials: int,
                   bounds: Sequence[tuple[int, int]], totals_only: Collection[str],
-                  keep: bool):  # type: ignore[no-untyped-def]
+                  keep: bool, items: bool = True):  # type: ignore[no-untyped-def]
     """The task run on a worker: a run of consecutive chunks, reduced on the worker to what the
     client needs: per configuration, the totals of its trials, the moments of each block of
     each row, the top k of each row among its trials and (with ``keep``) every trial by risk
@@ -78,13 +78,13 @@ def _range_result(portfolio: Portfolio, configs: Sequence[Config], seed: int, tr
     start = bounds[0][0] * block
     stop = min(bounds[-1][1] * block, trials)
     part = {c.name: Samples(np.empty(stop - start),
-                            None if c.name in totals_only else new_summary(portfolio, trials))
+                            None if c.name in totals_only else new_summary(portfolio, trials, items))
             for c in configs}
     moments: dict[str, list] = {name: [] for name, s in part.items() if s.summary is not None}
     kept: dict[str, list] = {name: [] for name in moments}
     ws = Workspace()
     for first, end in bounds:
-        result, _ = compute_chunk(portfolio, configs, seed, trials, first, end, totals_only, ws)
+        result, _ = compute_chunk(portfolio, configs, seed, trials, first, end, totals_only, ws, items)
         offset = first * block - start
         for name, (total, by_risk, by_site, items) in result.items():
             part[name].total[offset:offset + len(total)] = total
@@ -132,6 +132,7 @@ def simulate_on(
     progress: Callable[[int], None] | None = None,
     totals_only: Collection[str] = (),
     keep: bool = False,
+    items: bool = True,
 ) -> dict[str, Samples]:
     """:func:`climaterisk.model.simulate.simulate` with the chunks computed on a Dask cluster.
 
@@ -142,15 +143,15 @@ def simulate_on(
     """
     from dask.distributed import as_completed
 
-    out = empty_samples(portfolio, configs, trials, totals_only, keep)
-    bounds = chunk_bounds(trials, auto_chunk(portfolio, configs, chunk_trials, totals_only),
+    out = empty_samples(portfolio, configs, trials, totals_only, keep, items)
+    bounds = chunk_bounds(trials, auto_chunk(portfolio, configs, chunk_trials, totals_only, items),
                           block_trials(portfolio))
     n_workers = max(1, len(dask_client.scheduler_info().get("workers", {})))
     runs = np.array_split(np.arange(len(bounds)), min(len(bounds), RUNS_PER_WORKER * n_workers))
     shared_portfolio, shared_configs = dask_client.scatter([portfolio, list(configs)], broadcast=True)
     futures = [
         dask_client.submit(_range_result, shared_portfolio, shared_configs, seed, trials,
-                           [bounds[i] for i in run], frozenset(totals_only), keep, pure=False)
+                           [bounds[i] for i in run], frozenset(totals_only), keep, items, pure=False)
         for run in runs if len(run)
     ]
     done = 0

@@ -281,11 +281,12 @@ threads): the shipped register's 100,000 trials run as five chunks in 130 MB, no
 
 def compute_chunk(
     portfolio: Portfolio, configs: Sequence[Config], seed: int, trials: int, first: int, end: int,
-    totals_only: Collection[str] = (), ws: Workspace | None = None,
+    totals_only: Collection[str] = (), ws: Workspace | None = None, items: bool = True,
 ) -> tuple[ChunkResult, Draws]:
     """Draw one chunk and evaluate every configuration on it: a pure function of its arguments
     (so it can run on a thread, or on a Dask worker). Per configuration: the total per trial,
-    and (unless totals only) the losses by risk and by site. Totals-only configurations are
+    and (unless totals only) the losses by risk and by site, and with ``items`` the line-item
+    rows (:func:`~climaterisk.model.line_items.line_item_rows`). Totals-only configurations are
     evaluated by difference from the full configuration that differs from them on the fewest
     links (see :func:`total_by_difference`)."""
     draws = draw_chunk(portfolio, seed, trials, first, end, ws)
@@ -294,8 +295,9 @@ def compute_chunk(
     full = [c for c in configs if c.name not in totals_only]
     for config in full:
         by_risk, by_site = evaluate(portfolio, draws, config, ws=ws)
-        items = line_item_rows(portfolio, draws, config, episode_losses(portfolio, draws, config))
-        out[config.name] = (by_risk[loss_rows].sum(axis=0), by_risk, by_site, items)
+        rows = (line_item_rows(portfolio, draws, config, episode_losses(portfolio, draws, config))
+                if items else None)
+        out[config.name] = (by_risk[loss_rows].sum(axis=0), by_risk, by_site, rows)
     for config in configs:
         if config.name not in totals_only:
             continue
@@ -308,22 +310,24 @@ def compute_chunk(
     return out, draws
 
 
-def new_summary(portfolio: Portfolio, trials: int) -> RowSummary:
-    """An empty streaming summary of the rows of :func:`summary_rows` over ``trials`` trials."""
+def new_summary(portfolio: Portfolio, trials: int, items: bool = True) -> RowSummary:
+    """An empty streaming summary of the rows of :func:`summary_rows` over ``trials`` trials
+    (with ``items``, the line-item rows too)."""
     n_rows = (len(portfolio.risk_ids) + len(loss_categories(portfolio)) + len(portfolio.site_ids) + 1
-              + item_row_count(portfolio))
+              + (item_row_count(portfolio) if items else 0))
     return RowSummary(n_rows, trials, block_trials(portfolio))
 
 
 def empty_samples(portfolio: Portfolio, configs: Sequence[Config], trials: int,
-                  totals_only: Collection[str] = (), keep: bool = False) -> dict[str, Samples]:
+                  totals_only: Collection[str] = (), keep: bool = False,
+                  items: bool = True) -> dict[str, Samples]:
     n_risks, n_sites = len(portfolio.risk_ids), len(portfolio.site_ids)
     out = {}
     for c in configs:
         full = c.name not in totals_only
         out[c.name] = Samples(
             np.zeros(trials),
-            new_summary(portfolio, trials) if full else None,
+            new_summary(portfolio, trials, items) if full else None,
             np.zeros((n_risks, trials)) if full and keep else None,
             np.zeros((n_sites + 1, trials)) if full and keep else None,
         )
@@ -351,12 +355,12 @@ caches and for memory (about 60 bytes per event)."""
 
 
 def auto_chunk(portfolio: Portfolio, configs: Sequence[Config], chunk_trials: int,
-               totals_only: Collection[str]) -> int:
+               totals_only: Collection[str], items: bool = True) -> int:
     """The chunk size actually used: at most ``chunk_trials``, smaller for wide portfolios (per-
     chunk result rows near :data:`MEMORY_BUDGET`) and for many events (near
     :data:`EVENTS_PER_CHUNK`), always whole blocks. Results do not depend on it."""
     rows = (2 * (len(portfolio.risk_ids) + len(portfolio.site_ids) + 1) + len(loss_categories(portfolio))
-            + item_row_count(portfolio))
+            + (item_row_count(portfolio) if items else 0))
     full = max(1, sum(c.name not in totals_only for c in configs))
     fits = int(MEMORY_BUDGET / (8 * rows * full))
     by_events = int(EVENTS_PER_CHUNK / max(expected_events(portfolio), 1e-9))
@@ -377,6 +381,7 @@ def simulate(
     workers: int = 1,
     keep: bool = False,
     paired: Collection[str] = (),
+    items: bool = True,
 ) -> dict[str, Samples]:
     """Simulate ``trials`` years of ``portfolio`` and evaluate every configuration on them.
 
@@ -386,10 +391,11 @@ def simulate(
     :func:`auto_chunk`) times the number of ``workers`` (threads; numpy releases the GIL in its
     kernels). Results do not depend on either. Every configuration keeps its per-trial total
     and, unless named in ``totals_only``, a streaming summary of every risk, category and site
-    (:class:`~climaterisk.model.streaming.RowSummary`); with ``keep`` also every trial by risk and
-    site. Each observer is called with ``(first trial, draws)`` for every chunk (for statistics
-    beyond losses; it must only write to the trials of that chunk, and not keep the draws: their
-    arrays are reused by the next chunk). ``progress`` is called with the number of trials done
+    (:class:`~climaterisk.model.streaming.RowSummary`), with ``items`` also of every statement line
+    item and each site's damage; with ``keep`` also every trial by risk and site. Each observer
+    is called with ``(first trial, draws)`` for every chunk (for statistics beyond losses; it
+    must only write to the trials of that chunk, and not keep the draws: their arrays are reused
+    by the next chunk). ``progress`` is called with the number of trials done
     after each chunk.
 
     Configurations named in ``paired`` (each differing from the one named ``residual`` on a few
@@ -400,9 +406,9 @@ def simulate(
     """
     paired_configs = [c for c in configs if c.name in paired]
     configs = [c for c in configs if c.name not in paired]
-    out = empty_samples(portfolio, configs, trials, totals_only, keep)
+    out = empty_samples(portfolio, configs, trials, totals_only, keep, items)
     block = block_trials(portfolio)
-    bounds = chunk_bounds(trials, auto_chunk(portfolio, configs, chunk_trials, totals_only), block)
+    bounds = chunk_bounds(trials, auto_chunk(portfolio, configs, chunk_trials, totals_only, items), block)
     plan = summary = base = None
     if paired_configs:
         base = next(c for c in configs if c.name == "residual" and c.name not in totals_only)
@@ -414,7 +420,7 @@ def simulate(
 
     def work(bound: tuple[int, int]) -> None:
         ws = spaces.setdefault(threading.get_ident(), Workspace())
-        result, draws = compute_chunk(portfolio, configs, seed, trials, *bound, totals_only, ws)
+        result, draws = compute_chunk(portfolio, configs, seed, trials, *bound, totals_only, ws, items)
         start = bound[0] * block
         if plan is not None:
             _add_paired(portfolio, draws, plan, summary, paired_configs, base, result, bound, start, ws)
