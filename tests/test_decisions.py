@@ -170,3 +170,17 @@ def test_report_risks_table_puts_residual_and_simulated_rank_beside_inherent(tmp
     ranked = sorted(last.by_risk, key=lambda line: -line.residual.mean)
     assert by_id[ranked[0].id][col[f"simulated rank (residual EAL {last.year})"]] == f"1 of {len(ranked)}"
     assert all(by_id[r.id][col["residual rating"]] == "-" for r in reg.risks if r.id != "R1")
+
+
+def test_graph_exports_carry_ratings_and_decisions(tmp_path):
+    folder = write_register(tmp_path / "reg", _with_decisions(register_files()))
+    result = runner.invoke(app, ["graph", "--register", str(folder), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    nodes = {n["id"]: n for n in json.loads(result.output)["nodes"]}
+    r1, r2 = nodes["risk:R1"], nodes["risk:R2"]
+    assert (r1["likelihood"], r1["impact"], r1["residual_likelihood"], r1["residual_impact"]) == (3, 4, 2, 3)
+    assert (r1["treatment"], r1["treatment_approver"], r1["treatment_review_date"]) == (
+        "accept", "Risk committee", "2020-09-30")
+    assert "treatment" not in r2 and "residual_likelihood" not in r2  # only what is given
+    graphml = runner.invoke(app, ["graph", "--register", str(folder), "--format", "graphml"]).output
+    assert 'attr.name="treatment_review_date"' in graphml

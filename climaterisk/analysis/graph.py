@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from climaterisk.escape import dot_escape, mermaid_escape
 from climaterisk.refdata import iso22301
-from climaterisk.register import Register
+from climaterisk.register import Register, Risk
 from climaterisk.register.certification import status_in
 
 if TYPE_CHECKING:  # networkx is imported when a graph is built, not with the CLI
@@ -29,6 +29,24 @@ if TYPE_CHECKING:  # networkx is imported when a graph is built, not with the CL
 
 def node(kind: str, ident: str) -> str:
     return f"{kind}:{ident}"
+
+
+def _decision_attributes(risk: Risk) -> dict[str, object]:
+    """The committee's ratings and treatment decision of a risk as node attributes (only those
+    given: GraphML holds no empty values)."""
+    out: dict[str, object] = {}
+    for name in ("likelihood", "impact", "residual_likelihood", "residual_impact"):
+        value = getattr(risk, name, None)
+        if value is not None:
+            out[name] = value
+    t = getattr(risk, "treatment", None)
+    if t is not None:
+        out["treatment"] = t.decision
+        for name in ("approver", "date", "review_date"):
+            value = getattr(t, name)
+            if value is not None:
+                out[f"treatment_{name}"] = value.isoformat() if hasattr(value, "isoformat") else value
+    return out
 
 
 def build_graph(register: Register) -> nx.DiGraph:
@@ -45,7 +63,8 @@ def build_graph(register: Register) -> nx.DiGraph:
     for risk in (*register.risks, *register.opportunities):
         kind = "opportunity" if risk.is_opportunity else "risk"
         g.add_node(node(kind, risk.id), kind=kind, ident=risk.id, label=risk.title,
-                   category=risk.category, ifrs_s2_type=risk.ifrs_s2_type, owner=risk.owner or "")
+                   category=risk.category, ifrs_s2_type=risk.ifrs_s2_type, owner=risk.owner or "",
+                   **_decision_attributes(risk))
         for sid in risk.site_ids:
             g.add_edge(node(kind, risk.id), node("site", sid),
                        relation="benefits" if risk.is_opportunity else "exposes")
