@@ -140,8 +140,8 @@ def test_pack_opens_with_a_summary_and_fits_the_terminal(two_registers, mini_sce
     first = text.split("Summary\n=======\n\n")[1].split("\n\n")[0]
     assert "Residual expected annual loss (EAL) in 2050: EUR" in first and "rose" in first
     assert "beyond sampling noise" in first
-    assert "Not in the model (no effect on any simulated loss): risk R1 (Flood): rating.likelihood 3 -> 5" \
-        in " ".join(text.split())
+    assert ("No effect on any simulated loss (not a model input, or one that another input overrides): "
+            "risk R1 (Flood): rating.likelihood 3 -> 5") in " ".join(text.split())
     assert "control C2 (Drills): effect.severity.value 0.2 -> 0.1 fraction 0-1" in " ".join(text.split())
     assert max(len(line) for line in lines) <= 120, max(lines, key=len)
     movement = text.split("Movement of residual loss\n")[1].split("Decisions")[0]

@@ -225,8 +225,10 @@ def change_groups(old: Path, new: Path, changes: list[dict], work: Path) -> list
             merged.append(ChangeGroup(members, "they only validate together"))
             used |= group
     rest = tuple(k for k in keys if k not in valid and k not in used)
-    if rest:  # no small valid group: the remaining changes together (all changes together are valid)
+    if rest:  # no small valid group: the remaining changes together
         rest = tuple(k for k in keys if k not in used)
+        if not _valid(old, new, rest, work / "rest"):  # all changes together: the new register
+            return [ChangeGroup(tuple(keys), "they only validate together (no smaller valid group found)")]
         merged.append(ChangeGroup(rest, "they only validate together (no smaller valid group found)"))
         used |= set(rest)
     groups = [ChangeGroup((k,)) for k in keys if k in valid and k not in used] + merged

@@ -160,7 +160,8 @@ def summary(pack: dict) -> list[str]:
                    + (f"; and {rest} smaller change(s), in the table below." if rest else "."))
     idle = [describe_effect(pack, e) for e in pack["change_effects"] if e["no_effect"]]
     if idle:
-        out.append("Not in the model (no effect on any simulated loss): " + "; ".join(idle) + ".")
+        out.append("No effect on any simulated loss (not a model input, or one that another input "
+                   "overrides): " + "; ".join(idle) + ".")
     if not pack["changes"]:
         out.append("No change to the register.")
     due = pack.get("decisions_due") or []
@@ -182,15 +183,26 @@ def _effects_table(pack: dict) -> Table:
             cells.append(sc.change(r["change"], r["se"]) if r else "0")
         moved = sorted({r["id"] for r in effect["rows"] if r["id"] != "total"})
         rows.append([describe_effect(pack, effect), *cells,
-                     ", ".join(moved) if moved else "none (not in the model)"])
+                     ", ".join(moved) if moved else "none (no effect)"])
     parts = {y: _row(pack["attribution"], y) for y in years}
+    moves = {y: _row(pack["movements"], y) for y in years}
+
+    def se(y: int, key: str) -> float:
+        """The standard error a part is shown to: its own where known, else the register part's
+        (the remainder) or the movement's (the re-run difference and the movement)."""
+        if key in ("scenario", "register"):
+            return parts[y][f"{key}_se"]  # type: ignore[index]
+        if key == "remainder":
+            return parts[y]["register_se"]  # type: ignore[index]
+        return moves[y]["eal_change_se"] if moves[y] else 0.0  # type: ignore[index]
+
     for label, key in (("interaction remainder (changes acting together)", "remainder"),
                        ("scenario changes", "scenario"),
                        (f"re-run difference: {pack['rerun']}", "sampling_noise")):
-        cells = [sc.change(parts[y][key], 0) if parts[y] else "-" for y in years]
+        cells = [sc.change(parts[y][key], se(y, key)) if parts[y] else "-" for y in years]
         if any(c not in ("0", "-") for c in cells) or key == "remainder":
             rows.append([label, *cells, ""])
-    cells = [sc.change(parts[y]["total_change"], 0) if parts[y] else "-" for y in years]
+    cells = [sc.change(parts[y]["total_change"], se(y, "total_change")) if parts[y] else "-" for y in years]
     rows.append(["movement of the total", *cells, ""])
     return Table("pack_effects", f"What moved the total residual EAL ({sc.unit(pack['currency'])} per year; "
                  "each change on its own, on the same random draws)", ["change", *[f"{y}" for y in years],
