@@ -152,6 +152,17 @@ class AssessOptions:
             bad("scheduler", self.scheduler, "no scheduler unless engine is dask")
         return out
 
+    def paired_problems(self, what: str) -> list[Problem]:
+        """:meth:`problems`, and those of a run made of many paired Monte Carlo runs on this
+        machine (a sensitivity sweep, the worlds of an uncertainty run: ``what``), which needs
+        method mc and the local engine."""
+        out = self.problems()
+        if self.method != "mc":
+            out.append(Problem("", "", "method", self.method, f"mc ({what} is paired Monte Carlo)"))
+        if self.engine != "local":
+            out.append(Problem("", "", "engine", self.engine, "local"))
+        return out
+
     def resolved(self, exact_possible: bool = True) -> AssessOptions:
         """These options checked, with every default filled in and ``auto`` decided: the exact
         method when nothing it cannot compute is asked for and the register allows it

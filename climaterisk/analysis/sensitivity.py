@@ -243,13 +243,9 @@ def sensitivity(
     """
     started = time.perf_counter()
     requested = AssessOptions.of(options, **changes)
-    problems = requested.problems()
+    problems = requested.paired_problems("the sweep")
     if isinstance(swing, bool) or not isinstance(swing, (int, float)) or not 0 < swing < 1:
         problems.append(Problem("", "", "swing", swing, "a fraction > 0 and < 1 (0.2: +-20%)"))
-    if requested.method != "mc":
-        problems.append(Problem("", "", "method", requested.method, "mc (the sweep is paired Monte Carlo)"))
-    if requested.engine != "local":
-        problems.append(Problem("", "", "engine", requested.engine, "local"))
     if sobol:
         problems += check_samples(sobol_samples)
         if isinstance(sobol, bool) or not isinstance(sobol, int) or sobol < 2:

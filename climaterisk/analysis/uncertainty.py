@@ -192,14 +192,10 @@ def world_quantiles(n_unknowns: int, worlds: int, seed: int) -> np.ndarray:
 
 
 def _check(worlds: object, opts: AssessOptions) -> list[Problem]:
-    problems = opts.problems()
+    problems = opts.paired_problems("the worlds")
     if isinstance(worlds, bool) or not isinstance(worlds, int) or not 2 <= worlds <= MAX_WORLDS:
         problems.append(Problem("", "", "uncertainty", worlds,
                                 f"a whole number of worlds from 2 to {MAX_WORLDS:,} (e.g. 200)"))
-    if opts.method != "mc":
-        problems.append(Problem("", "", "method", opts.method, "mc (the worlds are paired Monte Carlo)"))
-    if opts.engine != "local":
-        problems.append(Problem("", "", "engine", opts.engine, "local"))
     return problems
 
 
