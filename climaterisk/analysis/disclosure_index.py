@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from climaterisk.analysis import consistency, disclosures, financial_effects, industry, statements
-from climaterisk.analysis.results import Assessment
+from climaterisk.analysis.results import Assessment, HorizonResult
 from climaterisk.refdata import disclosure_index
 from climaterisk.register import Register
 
@@ -37,6 +37,7 @@ class Context:
     compared: list[Assessment] = field(default_factory=list)
     findings: list[consistency.Inconsistency] = field(default_factory=list)
     has_history: bool = False
+    next_year: HorizonResult | None = None  # the year after the base year simulated apart (16(b))
 
 
 @dataclass(frozen=True)
@@ -124,12 +125,19 @@ def _fe_current(ctx: Context) -> tuple[str, str]:
                  + "; ".join(f.what for f in figures))
 
 
+def _not_computed(ctx: Context) -> str:
+    """Why the run holds no line items or damage by site."""
+    if ctx.main is not None and ctx.main.manifest.get("method") == "fft":
+        return "not computed by the exact method: run with --method mc"
+    return "not computed in this run (line items off)"
+
+
 def _fe_adjustment(ctx: Context) -> tuple[str, str]:
     if (missing := _needs_run(ctx)) is not None:
         return missing
-    bridge = financial_effects.financial_effects(ctx.main)
+    bridge = financial_effects.financial_effects(ctx.main, next_year=ctx.next_year)
     if not bridge.computed:
-        return GAP, "damage by site is not computed by the exact method: run with --method mc"
+        return GAP, f"damage by site is {_not_computed(ctx)}"
     if not bridge.assets:
         return MET, f"no site carries simulated damage in {bridge.assets_year}: no carrying amount at risk"
     return MET, (f"{len(bridge.assets)} sites with their value and expected and 1-in-100 damage in "
@@ -163,7 +171,7 @@ def _fe_anticipated(ctx: Context) -> tuple[str, str]:
                         f"{' and '.join(absent)} term ({', '.join(str(reg.horizons[a]) for a in absent)}) "
                         "was not simulated in this run")
     if not financial_effects.financial_effects(ctx.main).computed:
-        return PARTLY, "EAL and VaR by risk for every term; line items not computed (exact method)"
+        return PARTLY, f"EAL and VaR by risk for every term; line items {_not_computed(ctx)}"
     return MET, ("effects by line item for the short, medium and long term, cumulative and present "
                  "value over the plan period")
 

@@ -26,9 +26,12 @@ import itertools
 from dataclasses import dataclass, field
 
 from climaterisk.analysis.results import Assessment, HorizonResult
-from climaterisk.errors import OptionError, Problem
+from climaterisk.errors import OptionError, Problem, ScenarioError
+from climaterisk.model.compile import compile_portfolio
+from climaterisk.model.line_items import budgeted_lines
 from climaterisk.register import Register
-from climaterisk.register.booking import INSURANCE, LINE_ITEMS
+from climaterisk.register.booking import INSURANCE, LINE_ITEMS, line_item_of
+from climaterisk.scenarios import Scenario
 
 LABELS = {"operating_cost": "operating costs", "revenue": "revenue",
           "capital_expenditure": "capital expenditure", "asset_impairment": "asset impairment",
@@ -194,10 +197,60 @@ def horizon_effects(h: HorizonResult, factor: float = 1.0) -> HorizonEffects:
     return HorizonEffects(h.year, h.label, factor, items, total, budgets)
 
 
-def current_figures(reg: Register) -> list[Figure]:
+def _budgeted_figures(reg: Register, scenario: Scenario | None) -> list[Figure]:
+    """Each budgeted programme's base-year amount [currency/yr]: its expected amount (the mean of its
+    distribution; its driver's ratio is 1 in the base year) times the factors of the controls in
+    force on it, as the budget table computes every horizon (:func:`budgeted_lines` on the
+    base-year portfolio of ``scenario``). Without a scenario: the expected amount before controls."""
+    risks = {r.id: r for r in reg.risks}
+    models = _budgeted_models(reg)
+    lines: list[tuple[str, str, float, float | None]] = []
+    try:
+        portfolio = compile_portfolio(reg, scenario, reg.baseline_year) if scenario is not None else None
+    except ScenarioError:  # the scenario does not reach the base year
+        portfolio = None
+    if portfolio is not None:
+        lines = [(b.risk_id, b.line_item, b.residual, b.inherent) for b in budgeted_lines(reg, portfolio)]
+    else:
+        lines = [(r.id, line_item_of(_KIND[type(m).__name__], m.line_item), m.cost.mean(), None)
+                 for r in sorted(reg.risks, key=lambda r: r.id) for _, m in models[r.id]
+                 if hasattr(m, "cost")]
+    out = []
+    for risk_id, item, amount, before in lines:
+        risk = risks[risk_id]
+        inputs = budget_inputs(reg, risk_id)
+        note = ("expected amount of the register's range (its driver's ratio is 1 in the base year), "
+                + ("before controls" if before is None else
+                   f"after the controls in force on it ({before:,.0f} before controls)"))
+        out.append(Figure(f"{risk_id} budgeted programme ({risk.title})", item, amount, inputs, True, note))
+    return out
+
+
+def _budgeted_models(reg: Register) -> dict[str, list[tuple[int, object]]]:
+    """Per risk id, its budgeted models with their position in the risk's ``models``."""
+    return {r.id: [(i, m) for i, m in enumerate(r.models) if m.nature == "budgeted"] for r in reg.risks}
+
+
+def budget_inputs(reg: Register, risk_id: str) -> tuple[tuple[str, str], ...]:
+    """The register inputs a risk's budgeted amount rests on, ``(entry, field prefix)``: its budgeted
+    models and the effect of each of its controls that acts on their types."""
+    risk = next(r for r in reg.risks if r.id == risk_id)
+    models = _budgeted_models(reg)[risk_id]
+    kinds = {_KIND[type(m).__name__] for _, m in models}
+    acting = [c for c in risk.control_ids
+              if reg.control(c).components is None or kinds & set(reg.control(c).components or ())]
+    return (*((risk_id, f"models[{i}]") for i, _ in models), *((c, "effect") for c in acting))
+
+
+_KIND = {"CoolingEnergy": "cooling_energy", "CoolingWater": "cooling_water", "CarbonCost": "carbon_cost",
+         "AnnualCost": "annual_cost"}
+
+
+def current_figures(reg: Register, scenario: Scenario | None = None) -> list[Figure]:
     """The base year's figures in money the register gives or implies (16(a)): the sites' electricity
-    and water cost at their tariffs, each budgeted programme's base-year amount (its driver's ratio
-    is 1 in the base year) and the metrics whose unit is the currency."""
+    and water cost at their tariffs [currency/yr], each budgeted programme's base-year amount after
+    the controls in force (:func:`_budgeted_figures`; before controls without ``scenario``) and the
+    metrics whose unit is the currency."""
     out = []
     power = [(s, s.electricity_mwh * reg.electricity_price_at(s)) for s in reg.sites]
     if any(v for _, v in power):
@@ -215,14 +268,7 @@ def current_figures(reg: Register) -> list[Figure]:
             (*((s.id, f) for s, v in water if v for f in ("wue", "pue", "electricity_mwh")),
              ("", "parameters.water_price")),
             True))
-    for risk in sorted(reg.risks, key=lambda r: r.id):
-        for i, model in enumerate(risk.models):
-            if model.nature == "budgeted" and hasattr(model, "cost"):
-                out.append(Figure(
-                    f"{risk.id} budgeted programme ({risk.title})",
-                    model.line_item or "operating_cost", model.cost.mean(),
-                    ((risk.id, f"models[{i}].cost"),), False,
-                    "the register's expected amount in the base year"))
+    out += _budgeted_figures(reg, scenario)
     for m in reg.metrics:
         if m.unit == reg.currency and m.year == reg.baseline_year and m.period == "annual":
             out.append(Figure(f"{m.name} (metric {m.id})", "operating_cost", m.value,
@@ -282,7 +328,6 @@ def next_year_run(result: Assessment) -> HorizonResult | None:
     control values or coverage), for the assets at risk next year (IFRS S2 16(b)); None when
     ``result`` already holds that year, used the exact method, or the scenario does not reach it."""
     from climaterisk.analysis.assess import assess
-    from climaterisk.errors import ScenarioError
 
     year = result.register.baseline_year + 1
     if any(h.year == year for h in result.horizons) or result.manifest.get("method") == "fft":
@@ -321,7 +366,7 @@ def financial_effects(result: Assessment, prices: Prices | None = None,
                      "of yearly percentiles is not a percentile of the sum).")
     return FinancialEffects(
         currency=reg.currency, scenario=result.scenario.id, base_year=base, prices=prices,
-        horizons=horizons, current=current_figures(reg),
+        horizons=horizons, current=current_figures(reg, result.scenario),
         assets_year=first.year if first is not None else None,
         assets=assets_at_risk(first, result) if first is not None else [],
         plan_years=span, plan=plan, notes=notes,
@@ -341,6 +386,7 @@ __all__ = [
     "PlanLine",
     "Prices",
     "assets_at_risk",
+    "budget_inputs",
     "current_figures",
     "financial_effects",
     "horizon_effects",

@@ -472,14 +472,18 @@ def disclosures_cmd(
     report answers it and how (computed, register text, omitted with explanation, relief used).
 
     With --check, the register is run under the scenario and the compared ones (20,000 trials a
-    horizon by default) and each item gets a status with its reason: met, partly met, gap or
+    horizon by default; the report's years, short, medium and long term, unless --horizon says
+    otherwise; with line items and the year after the base year, as `report` runs them, so the
+    statuses are the report's) and each item gets a status with its reason: met, partly met, gap or
     contradicted (a consistency rule disagrees, see `climaterisk gaps --scenario`). --strict fails
     on gaps and contradictions.
 
     Example: climaterisk disclosures --check --strict --format markdown
     """
     from climaterisk.analysis import consistency, disclosure_index
+    from climaterisk.analysis.assess import report_horizons
     from climaterisk.analysis.compare import assess_with_comparisons
+    from climaterisk.analysis.financial_effects import next_year_run
     from climaterisk.outputs import disclosure_text
 
     check_output(output)
@@ -490,9 +494,10 @@ def disclosures_cmd(
     progress = ScenarioProgress()
     try:
         main, compared = assess_with_comparisons(
-            reg, scenario, compare, run_options(horizon, trials or CHECK_TRIALS, seed,
-                                                with_controls=False, with_coverage=False,
-                                                with_line_items=False), progress)
+            reg, scenario, compare, run_options(horizon or report_horizons(reg), trials or CHECK_TRIALS,
+                                                seed, with_controls=False, with_coverage=False,
+                                                with_line_items=True), progress)
+        next_year = next_year_run(main)
     finally:
         progress.close()
     path = _store_path(store, reg.path)
@@ -504,7 +509,7 @@ def disclosures_cmd(
             has_history = bool(db.list(reg.id))
     findings = consistency.find_inconsistencies(reg, main)
     statuses = disclosure_index.check_index(
-        disclosure_index.Context(reg, main, compared, findings, has_history))
+        disclosure_index.Context(reg, main, compared, findings, has_history, next_year))
     others = ", ".join(r.scenario.id for r in compared) or "no other scenario"
     note = f"Run: {main.scenario.id} and {others}, {main.trials:,} trials a horizon, seed {main.seed}."
     _emit(disclosure_text.check_text(statuses, reg.id, fmt.value, note), output)

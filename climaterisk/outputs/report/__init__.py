@@ -89,7 +89,7 @@ def build_report(main: Assessment, compared: list[Assessment],
     cur = reg.currency
     first, last = main.horizons[0], main.horizons[-1]
     said = statements.all_statements(main, compared)
-    context = context_for(main, compared, previous is not None)
+    context = context_for(main, compared, previous is not None, next_year)
     intro = [
         f"Climate-related disclosures of {reg.organisation} for the period "
         f"{reg.reporting_period[0].isoformat()} to {reg.reporting_period[1].isoformat()}, structured "

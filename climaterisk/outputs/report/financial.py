@@ -9,6 +9,7 @@ from climaterisk.analysis.financial_effects import (
     LABELS,
     Figure,
     FinancialEffects,
+    budget_inputs,
 )
 from climaterisk.analysis.results import Assessment
 from climaterisk.outputs.report import marks
@@ -41,14 +42,25 @@ def _entries(reg: Register, line_item: str) -> list[str]:
     return [e for r in risks for e in (r.id, *r.site_ids, *r.control_ids)]
 
 
+def _budget_inputs(reg: Register) -> tuple[tuple[str, str], ...]:
+    """The register inputs all budgeted amounts rest on (:func:`budget_inputs` of each risk)."""
+    return tuple(i for r in reg.risks if any(m.nature == "budgeted" for m in r.models)
+                 for i in budget_inputs(reg, r.id))
+
+
+def _derived_from(reg: Register, inputs: tuple[tuple[str, str], ...]) -> str:
+    """``derived``, with the number of assumed register inputs among ``inputs`` (entry, field prefix)."""
+    found = {(p.entry, p.field) for p in reg.provenance if p.is_assumption
+             and any(p.entry == e and p.field.startswith(field) for e, field in inputs)}
+    n = len(found)
+    return f"{marks.DERIVED}, from {n} assumed input{'s' if n != 1 else ''}" if n else marks.DERIVED
+
+
 def _figure_mark(reg: Register, f: Figure) -> str:
     """``derived`` (with its assumed inputs) for a computed figure, else its input's own mark."""
     if not f.computed:
         return marks.combine(marks.marks_of(reg, e, field) for e, field in f.inputs)
-    found = {(p.entry, p.field) for p in reg.provenance if p.is_assumption
-             and any(p.entry == e and p.field.startswith(field) for e, field in f.inputs)}
-    n = len(found)
-    return f"{marks.DERIVED}, from {n} assumed input{'s' if n != 1 else ''}" if n else marks.DERIVED
+    return _derived_from(reg, f.inputs)
 
 
 def _label(name: str) -> str:
@@ -78,7 +90,7 @@ def effects_table(fe: FinancialEffects, reg: Register) -> Table:
 
 def budget_table(fe: FinancialEffects, reg: Register) -> Table:
     rows = [[h.year, b.risk_id, _label(b.line_item), b.before_controls, b.central, b.low, b.high,
-             marks.derived(reg, [b.risk_id, *next(r.control_ids for r in reg.risks if r.id == b.risk_id)])]
+             _derived_from(reg, budget_inputs(reg, b.risk_id))]
             for h in fe.horizons for b in h.budgeted]
     return Table("budgeted_spending", f"Budgeted spending beside the risk losses ({fe.currency} per year)",
                  ["year", "risk", "line item", "before controls", "central", "5th percentile",
@@ -89,7 +101,9 @@ def budget_table(fe: FinancialEffects, reg: Register) -> Table:
                  "the controls acting on it, whose effect is the difference from the amount before "
                  "controls (the control values above count avoided risk losses only). Not a risk loss: "
                  "never in the EAL, VaR or the totals above. A range equal to the central value: the "
-                 "register holds the amount at one value. "
+                 "register declares the amount epistemic (one unknown level for every year), held here at "
+                 "the mean of its range; how far it could move is in the uncertainty analysis "
+                 "(assess --uncertainty). "
                  + ("No budgeted spending in the register." if not rows else ""))
 
 
@@ -120,7 +134,9 @@ def assets_table(fe: FinancialEffects, reg: Register) -> Table:
 
 def plan_table(fe: FinancialEffects, reg: Register) -> Table:
     names = {"total": "total risk loss", "budgeted": "budgeted spending"}
-    rows = [[names.get(p.line_item, _label(p.line_item)), p.cumulative, p.present_value, marks.derived(reg)]
+    rows = [[names.get(p.line_item, _label(p.line_item)), p.cumulative, p.present_value,
+             _derived_from(reg, _budget_inputs(reg)) if p.line_item == "budgeted"
+             else marks.derived(reg, _entries(reg, p.line_item))]
             for p in fe.plan]
     span = f"{fe.plan_years[0]}-{fe.plan_years[1]}" if fe.plan_years else "-"
     return Table("plan_period_effects",
@@ -145,8 +161,8 @@ def investment_blocks(fe: FinancialEffects, reg: Register) -> list[Block]:
     if budget:
         said += (" Budgeted capital expenditure in the register: " + "; ".join(
             f"{b.risk_id} {fe.currency} {b.central:,.0f} in {y}" for y, b in budget) + ".")
-    return [f"Investment and disposal plans (IFRS S2 16(c)): {said} No disposal is planned in the "
-            "register; funding sources are not recorded."]
+    return [f"Investment and disposal plans (IFRS S2 16(c)): {said} The register records no disposal "
+            "plan and no funding sources."]
 
 
 def financial_section(main: Assessment, fe: FinancialEffects) -> Section:

@@ -6,7 +6,7 @@ IFRS S2 paragraph and HKEX Part D item is answered, how, and its status.
 from __future__ import annotations
 
 from climaterisk.analysis import consistency, disclosure_index, industry, statements
-from climaterisk.analysis.results import Assessment
+from climaterisk.analysis.results import Assessment, HorizonResult
 from climaterisk.outputs.report.document import Block, Section, Table
 from climaterisk.register import Register
 
@@ -70,8 +70,9 @@ def index_section(statuses: list[disclosure_index.ItemStatus], register: Registe
     return Section("Disclosure index", "", blocks)
 
 
-def context_for(main: Assessment, compared: list[Assessment], has_history: bool
-                ) -> disclosure_index.Context:
-    """The index's context for a report: the runs, their consistency findings, the history flag."""
+def context_for(main: Assessment, compared: list[Assessment], has_history: bool,
+                next_year: HorizonResult | None = None) -> disclosure_index.Context:
+    """The index's context for a report: the runs, their consistency findings, the history flag and
+    the year after the base year simulated apart (the assets at risk next year, 16(b))."""
     findings = consistency.find_inconsistencies(main.register, main)
-    return disclosure_index.Context(main.register, main, list(compared), findings, has_history)
+    return disclosure_index.Context(main.register, main, list(compared), findings, has_history, next_year)
