@@ -120,7 +120,8 @@ class ReviewFormat(str, Enum):
 def review_cmd(
     quarter: Annotated[str | None, typer.Option("--quarter", "-q", help="Quarter to review.")] = None,
     against: Annotated[str | None, typer.Option(
-        "--against", help="Quarter to compare with (default: the latest earlier snapshot).")] = None,
+        "--against", help="An earlier quarter to compare with (default: the latest earlier "
+        "snapshot).")] = None,
     against_register: Annotated[Path | None, typer.Option(
         "--against-register", help="Compare --register with this register folder directly, "
         "without a store.")] = None,

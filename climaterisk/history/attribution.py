@@ -21,7 +21,10 @@ The movement ``C - A`` of a row's residual EAL (a risk or the total) splits into
 The parts add up to the movement exactly (the last part and the remainder are defined as what
 is left). Every paired difference ``X - Y`` has the standard error of the mean of its per-trial
 differences, ``sd(x_i - y_i) / sqrt(n)``: exactly zero for a row whose draws and parameters are
-the same in both runs. A movement is *beyond noise* when its paired part ``C' - A'`` exceeds
+the same in both runs, and counted as zero when that deviation is a rounding residue (below
+:data:`ROUNDING` of the row's largest trial: a deterministic change, such as a risk removed whose
+loss is the same in every trial, seen in a total summed in another order). A movement is *beyond
+noise* when its paired part ``C' - A'`` exceeds
 twice its standard error (or is non-zero with a zero standard error: a deterministic change).
 """
 
@@ -34,11 +37,16 @@ from pathlib import Path
 import numpy as np
 
 from climaterisk.analysis.assess import assess
-from climaterisk.history.changes import ChangeGroup, compose
+from climaterisk.errors import ClimateRiskError
+from climaterisk.history.changes import ChangeGroup, Key, compose, revert_field
 from climaterisk.register import Register, load_register
 from climaterisk.scenarios import Scenario
 
 TOTAL = "total"
+ROUNDING = 1e-9
+"""Per-trial differences whose standard deviation is below this fraction of the row's largest
+trial [-] are floating-point rounding residues (a total summed in another order), not sampling
+error: their standard error counts as zero."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +101,9 @@ def paired(x: Run, y: Run, year: int, key: str) -> Diff:
         value = float(a.mean() - b.mean())
     n = d.size  # type: ignore[union-attr]
     se = float(d.std(ddof=1) / math.sqrt(n)) if n > 1 and np.any(d != d.flat[0]) else 0.0  # type: ignore[union-attr]
+    scale = max(float(np.abs(x).max()) for x in (a, b) if x is not None and x.size)
+    if se * math.sqrt(n) <= ROUNDING * scale:  # per-trial differences that are only rounding residues
+        se = 0.0
     return Diff(value, se)
 
 
@@ -103,9 +114,12 @@ def keys_of(*runs: Run) -> list[str]:
 
 
 def contributions(old: Register, new: Register, groups: list[ChangeGroup], scenario: Scenario,
-                  base: Run, years: list[int], trials: int, seed: int, work: Path) -> list[dict]:
+                  base: Run, years: list[int], trials: int, seed: int, work: Path,
+                  changes: list[dict] | None = None) -> list[dict]:
     """Each group's own contribution ``R_g - B`` per year and row (rows where it is zero left
-    out), with ``zero`` true for a group that moves no row in any year."""
+    out), with ``zero`` true for a group that moves no row in any year, and ``inert`` the fields
+    of its changed entities that move nothing (:func:`inert_fields`, from ``changes``)."""
+    fields = {(c["section"], c["id"]): c["fields"] for c in changes or []}
     out = []
     for n, group in enumerate(groups):
         folder = compose(old.path, new.path, group.keys, work / f"change-{n}")
@@ -117,5 +131,34 @@ def contributions(old: Register, new: Register, groups: list[ChangeGroup], scena
                     d = paired(r_g, base, year, key)
                     if d.value != 0 or d.se != 0:
                         rows.append({"year": year, "id": key, "change": d.value, "se": d.se})
-        out.append({"group": group, "rows": rows, "zero": not rows})
+        inert = inert_fields(old, new, group, fields, r_g, scenario, years, trials, seed,
+                             work / f"fields-{n}") if rows else []
+        out.append({"group": group, "rows": rows, "zero": not rows, "inert": inert})
+    return out
+
+
+def inert_fields(old: Register, new: Register, group: ChangeGroup, fields: dict[Key, list[dict]],
+                 r_g: Run, scenario: Scenario, years: list[int], trials: int, seed: int,
+                 work: Path) -> list[dict]:
+    """The fields of a group's changed entities (those with several changed fields) whose change
+    moves no loss: the group's register with that one field set back gives the same losses as
+    ``r_g``, trial by trial, in every year and row (a rating changed with a damage range). A
+    field whose reverting does not validate, and a ``source`` (provenance text), are left out.
+    One more run per field probed."""
+    out = []
+    for key in group.keys:
+        if len(fields.get(key, [])) < 2:
+            continue
+        for i, f in enumerate(fields[key]):
+            if f["field"] == "source" or f["field"].endswith(".source"):
+                continue  # provenance text: not probed
+            folder = compose(old.path, new.path, group.keys, work / f"{key[1]}-{i}")
+            try:
+                revert_field(folder, key, f["field"], f["old"])
+                probe = run(load_register(folder), scenario, years, trials, seed)
+            except (ClimateRiskError, KeyError, IndexError, TypeError, StopIteration):
+                continue  # the field's parent is gone, or the register without it is not valid
+            if all(set(probe.rows[y]) == set(r_g.rows[y]) and all(
+                    np.array_equal(probe.rows[y][k], r_g.rows[y][k]) for k in r_g.rows[y]) for y in years):
+                out.append({"section": key[0], "id": key[1], **f})
     return out

@@ -2,7 +2,8 @@
 
 A register folder is read as *entities*: every entry with an id in a sectioned file (a risk, a
 control, a site, a region, a metric...) and every top-level key of the other files
-(``register.yaml``'s ``parameters``, ``governance``...; ``ghg.yaml``'s ``activities``...). A
+(``register.yaml``'s ``governance``...; ``ghg.yaml``'s ``activities``...), and each model
+parameter of ``register.yaml``'s ``parameters`` (``electricity_price``...). A
 change is an entity added, removed or changed; a changed entity lists its fields, as paths in
 the validator's notation (``models[0].damage.p95``), with their old and new values and, where
 the register declares one, their unit.
@@ -16,6 +17,7 @@ changes together. :func:`compose` writes the earlier register with one group of 
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -31,6 +33,10 @@ SECTIONS = {"sites.yaml": ("regions", "sites"), "risks.yaml": ("risks",),
             "opportunities.yaml": ("opportunities",), "controls.yaml": ("controls",),
             "metrics.yaml": ("metrics", "targets"), "bia.yaml": ("activities",)}
 """The files whose top-level keys are lists of entries with ids, and those keys."""
+
+SPLIT = {"register.yaml": ("parameters",)}
+"""Top-level mappings whose keys are entities of their own (``(parameters, electricity_price)``), so
+that a change of one model parameter is attributed apart from the others."""
 
 Key = tuple[str, str]
 """An entity: ``(section, id)`` for an entry with an id, ``(file stem, top-level key)`` otherwise."""
@@ -68,6 +74,9 @@ def entities(folder: Path) -> dict[Key, object]:
                 for item in value or []:
                     if isinstance(item, dict):
                         out[(top, str(item.get("id")))] = item
+            elif top in SPLIT.get(name, ()) and isinstance(value or {}, dict):
+                for key, item in (value or {}).items():
+                    out[(top, str(key))] = item
             else:
                 out[(name.removesuffix(".yaml"), str(top))] = value
     return out
@@ -80,7 +89,12 @@ def _units(register: Register | None) -> dict[tuple[str, str], str]:
 
 
 def _unit(units: dict[tuple[str, str], str], section: str, ident: str, field: str) -> str:
-    """The unit the register declares for ``field`` or the nearest field containing it."""
+    """The unit the register declares for ``field`` or the nearest field containing it ("" for a
+    ``source``, which is text)."""
+    if field == "source" or field.endswith(".source"):
+        return ""
+    if section in SPLIT["register.yaml"]:  # a parameter: provenance of register.yaml's parameters.<id>
+        section, ident, field = "register", section, f"{ident}.{field}" if field else ident
     entry = ident if section not in ("register", "ghg", "plan") else section
     path = field if entry != section else f"{ident}.{field}" if field else ident
     while path:
@@ -138,6 +152,10 @@ def compose(old: Path, new: Path, keys: Iterable[Key], dest: Path) -> Path:
         for top in [*data_o, *(k for k in data_n if k not in data_o)]:
             if top in sections:
                 out[top] = _merge_section(top, data_o.get(top) or [], data_n.get(top) or [], take)
+            elif top in SPLIT.get(name, ()):
+                old_map, new_map = data_o.get(top) or {}, data_n.get(top) or {}
+                source = {k: new_map if (top, str(k)) in take else old_map for k in [*old_map, *new_map]}
+                out[top] = {k: source[k][k] for k in source if k in source[k]}  # old order, then added
             elif (stem, str(top)) in take:
                 if top in data_n:
                     out[top] = data_n[top]
@@ -150,6 +168,38 @@ def compose(old: Path, new: Path, keys: Iterable[Key], dest: Path) -> Path:
         if extra.is_file() and extra.name not in REGISTER_FILES_ORDER and not (dest / extra.name).exists():
             shutil.copy2(extra, dest / extra.name)
     return dest
+
+
+def revert_field(folder: Path, key: Key, field: str, old_value: object) -> None:
+    """In the register written in ``folder``, set field ``field`` (a path as in
+    :func:`flatten`) of entity ``key`` back to ``old_value`` (removed when None: the field was
+    absent before)."""
+    section, ident = key
+    name = next((n for n, tops in SECTIONS.items() if section in tops), None)
+    if section in SPLIT["register.yaml"]:
+        name = "register.yaml"
+    path = folder / (name or f"{section}.yaml")
+    data = read_yaml(path) or {}
+    if name is None:  # a top-level key of register.yaml, ghg.yaml or plan.yaml
+        holder, last = data, ident
+    elif section in SPLIT.get(name, ()):
+        holder, last = data[section], ident
+    else:
+        holder = next(e for e in data[section] if isinstance(e, dict) and str(e.get("id")) == ident)
+        last = None
+    tokens = re.findall(r"[^.\[\]]+|\[\d+\]", field)
+    if last is not None:
+        tokens.insert(0, last)
+    for t in tokens[:-1]:
+        holder = holder[int(t[1:-1])] if t.startswith("[") else holder[t]
+    t = tokens[-1]
+    if t.startswith("["):
+        holder[int(t[1:-1])] = old_value
+    elif old_value is None:
+        holder.pop(t, None)
+    else:
+        holder[t] = old_value
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
 def _merge_section(section: str, old: list, new: list, take: set[Key]) -> list:
@@ -188,8 +238,12 @@ class ChangeGroup:
 
 
 def _mentions(value: object) -> set[str]:
-    return {str(v) for v in flatten(value).values() if isinstance(v, (str, int))} | {
-        str(x) for v in flatten(value).values() if isinstance(v, list) for x in v}
+    """Every plain value and every mapping key of ``value``: the ids it may refer to (a key such as
+    ``water_price_by_region.<region id>`` names a region)."""
+    flat = flatten(value)
+    keys = {part for path in flat for part in path.replace("[", ".").split(".") if part and part[-1] != "]"}
+    return keys | {str(v) for v in flat.values() if isinstance(v, (str, int))} | {
+        str(x) for v in flat.values() if isinstance(v, list) for x in v}
 
 
 def _valid(old: Path, new: Path, keys: Iterable[Key], dest: Path) -> bool:
@@ -224,12 +278,15 @@ def change_groups(old: Path, new: Path, changes: list[dict], work: Path) -> list
         if _valid(old, new, members, work / f"group-{len(merged)}"):
             merged.append(ChangeGroup(members, "they only validate together"))
             used |= group
-    rest = tuple(k for k in keys if k not in valid and k not in used)
-    if rest:  # no small valid group: the remaining changes together
+    failed = tuple(k for k in keys if k not in valid and k not in used)
+    if failed:  # no small valid group: the changes that fail alone together, else with the others too
+        why = "they only validate together (no smaller valid group found)"
         rest = tuple(k for k in keys if k not in used)
-        if not _valid(old, new, rest, work / "rest"):  # all changes together: the new register
-            return [ChangeGroup(tuple(keys), "they only validate together (no smaller valid group found)")]
-        merged.append(ChangeGroup(rest, "they only validate together (no smaller valid group found)"))
+        if _valid(old, new, failed, work / "failed"):
+            rest = failed
+        elif not _valid(old, new, rest, work / "rest"):  # all changes together: the new register
+            return [ChangeGroup(tuple(keys), why)]
+        merged.append(ChangeGroup(rest, why))
         used |= set(rest)
     groups = [ChangeGroup((k,)) for k in keys if k in valid and k not in used] + merged
     order = {k: i for i, k in enumerate(keys)}

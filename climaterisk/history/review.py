@@ -100,6 +100,11 @@ def movements(a: dict, c: dict, years: Iterable[int]) -> list[dict]:
     return rows
 
 
+def _sampling_changed(earlier: dict, current: dict) -> bool:
+    """Whether the two snapshots were taken with another seed or trial count."""
+    return (earlier.get("seed"), earlier.get("trials")) != (current.get("seed"), current.get("trials"))
+
+
 def _rerun_label(earlier: dict, current: dict) -> str:
     """What the re-run difference ``(C - A) - (C' - A')`` is made of, from the two manifests."""
     from climaterisk._version import __version__
@@ -107,7 +112,7 @@ def _rerun_label(earlier: dict, current: dict) -> str:
     parts = []
     if {earlier.get("version"), current.get("version")} != {__version__}:
         parts.append(f"tool version ({earlier.get('version')} -> {__version__}, see CHANGELOG.md)")
-    if (earlier.get("seed"), earlier.get("trials")) != (current.get("seed"), current.get("trials")):
+    if _sampling_changed(earlier, current):
         parts.append("sampling noise (seed or trials changed)")
     return " and ".join(parts) or "none (same seed, trials and tool: exactly reproduced)"
 
@@ -126,10 +131,13 @@ def compare(old: Register, old_scenario: Scenario, new: Register, new_scenario: 
     a = a if a is not None else a_prime.results
     c = c if c is not None else c_prime.results
     groups = change_groups(old.path, new.path, changes, work / "groups") if changes else []
-    effects = attr.contributions(old, new, groups, new_scenario, b, years, trials, seed, work / "changes")
+    effects = attr.contributions(old, new, groups, new_scenario, b, years, trials, seed, work / "changes",
+                                 changes)
     moves, parts = [], []
+    noisy = bool(manifests) and _sampling_changed(*manifests)  # type: ignore[misc]
     for year in years:
         la, lc = _by_line(a, year), _by_line(c, year)
+        la_prime = _by_line(a_prime.results, year)
         for key in attr.keys_of(a_prime, b, c_prime):
             if key not in la and key not in lc and key not in c_prime.rows[year]:
                 continue
@@ -139,10 +147,17 @@ def compare(old: Register, old_scenario: Scenario, new: Register, new_scenario: 
             scenario_part = attr.paired(b, a_prime, year, key)
             own = [e for g in effects for e in g["rows"] if e["year"] == year and e["id"] == key]
             title = (lc.get(key) or la.get(key) or {"title": c_prime.titles.get(key, key)})["title"]
+            rerun = (ec - ea) - real.value
+            # the re-run part A' - A of two seeds is two independent runs of the earlier register
+            se = (math.hypot(real.se, _residual(la, key, "se"), _residual(la_prime, key, "se"))
+                  if noisy and rerun != 0 else real.se)
             moves.append({
                 "year": year, "id": key, "title": title, "eal_before": ea, "eal_after": ec,
-                "eal_change": ec - ea, "eal_change_se": real.se, "se_kind": "paired",
-                "significant": real.beyond_noise, "rerun_difference": (ec - ea) - real.value,
+                "eal_change": ec - ea, "eal_change_se": se, "se_kind": "paired" if se == real.se else
+                "paired, plus the independent re-runs of the earlier register (seed or trials changed)",
+                "paired_change": real.value, "paired_se": real.se,
+                "significant": real.beyond_noise if se == real.se else abs(ec - ea) > 2 * se,
+                "rerun_difference": rerun,
                 "var99_before": _residual(la, key, "var99"), "var99_after": _residual(lc, key, "var99"),
             })
             parts.append({
@@ -158,7 +173,8 @@ def compare(old: Register, old_scenario: Scenario, new: Register, new_scenario: 
         "none (both registers re-run with the same seed and trials)",
         "method": "one change at a time on paired draws (common random numbers), interaction remainder",
         "change_effects": [{"changes": [{"section": s, "id": i} for s, i in e["group"].keys],
-                            "grouped_because": e["group"].reason, "no_effect": e["zero"], "rows": e["rows"]}
+                            "grouped_because": e["group"].reason, "no_effect": e["zero"], "rows": e["rows"],
+                            "fields_without_effect": e["inert"]}
                            for e in effects],
     }
 
@@ -176,6 +192,10 @@ def review_quarter(location: Location, register: Register, quarter: str, against
     check_quarter(quarter, "--quarter")
     if against:
         check_quarter(against, "--against")
+        if against >= quarter:  # "2026Q3" < "2026Q4" < "2027Q1": a review looks back
+            raise InputError(Problem(describe(location), register.id, "--against", against,
+                                     f"a quarter before --quarter {quarter} (the review explains the "
+                                     "movement from an earlier quarter to the one reviewed)"))
     folder = None if across_registers else register_folder(register)
     with open_existing(location) as db:
         current = db.latest(register.id, quarter, folder)
@@ -251,6 +271,11 @@ def review_snapshots(current: Snapshot, earlier: Snapshot) -> dict:
     return pack
 
 
+def id_order(ident: str) -> tuple[int, str]:
+    """A sort key that puts ids in register order, ``C2`` before ``C10`` (shorter ids first)."""
+    return len(ident), ident
+
+
 def quarter_end(quarter: str) -> dt.date:
     """The last day of a quarter (``2026Q4`` -> 2026-12-31): the date a review is as of."""
     year, q = int(quarter[:4]), int(quarter[5])
@@ -293,8 +318,9 @@ def _pack(register: Register, earlier: Register, found: dict, years: list[int],
         "decisions_taken": decisions.decisions_between(earlier, register),
         "decisions_due": decisions.decisions_due(register, as_of),
         "top_movers": [m["id"] for m in top],
-        "overdue_controls": [graph.gaps_as_dicts([g])[0] for g in gaps if g.rule in (
-            "control not tested", "planned control past due")],
+        "overdue_controls": sorted((graph.gaps_as_dicts([g])[0] for g in gaps if g.rule in (
+            "control not tested", "planned control past due")),
+            key=lambda g: id_order(str(g["entity"]))),
         "targets": disclosures.target_progress(register),
         "target_details": transition_plan.target_details(register),
         "no_ghg_target": transition_plan.no_ghg_target_statement(register),

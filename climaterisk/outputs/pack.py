@@ -23,7 +23,7 @@ from climaterisk.outputs.report.document import Block, Report, Section, Table
 SINGULAR = {"risks": "risk", "controls": "control", "sites": "site", "regions": "region",
             "metrics": "metric", "targets": "target", "activities": "BIA activity",
             "opportunities": "opportunity", "register": "register.yaml", "ghg": "ghg.yaml",
-            "plan": "plan.yaml"}
+            "plan": "plan.yaml", "parameters": "parameter"}
 
 
 @dataclass(frozen=True)
@@ -51,15 +51,28 @@ class Scale:
         keep = digits - 1 - math.floor(math.log10(abs(v)))
         return f"{round(v, keep):,.{max(keep, 0)}f}"
 
-    def change(self, x: float, se: float) -> str:
+    def places(self, x: float, se: float) -> int | None:
+        """The decimals [in this unit] a change ``x`` [currency] is shown to: one digit past the
+        first significant digit of twice its standard error ``se``, or None (3 significant
+        figures) with no sampling error."""
+        if se <= 0 or not math.isfinite(se):
+            if x == 0 or not math.isfinite(x):
+                return None
+            return max(2 - math.floor(math.log10(abs(x) / self.factor)), 0)
+        return min(max(1 - math.floor(math.log10(2 * se / self.factor)), 0), 8)
+
+    def change(self, x: float, se: float, places: int | None = None) -> str:
         """A change [currency] with its sign, to one digit past the first significant digit of
-        twice its standard error ``se``; with no sampling error, to 3 significant figures."""
+        twice its standard error ``se``; with no sampling error, to 3 significant figures;
+        ``places`` (decimals in this unit) overrides both, so that the parts of one movement are
+        shown to the precision of their sum and add up on the page."""
         if x == 0:
             return "0"
-        if se <= 0 or not math.isfinite(se):
+        if places is None and (se <= 0 or not math.isfinite(se)):
             return ("+" if x > 0 else "") + self.level(x)
-        decimals = min(max(1 - math.floor(math.log10(2 * se / self.factor)), 0), 8)
-        return f"{x / self.factor:+,.{decimals}f}"
+        decimals = places if places is not None else self.places(x, se)
+        text = f"{x / self.factor:+,.{decimals}f}"
+        return text[1:] if float(text) == 0 else text  # "0.00", not "-0.00", for a change that rounds to 0
 
 
 def scale_of(pack: dict) -> Scale:
@@ -69,7 +82,9 @@ def scale_of(pack: dict) -> Scale:
     return Scale(1e6, "m") if top >= 1e6 else Scale(1e3, "thousand") if top >= 1e3 else Scale(1.0, "")
 
 
-def _value(v: object) -> str:
+def _value(v: object, other: object = None) -> str:
+    """A field's value in words; a long text is cut, around where it differs from ``other`` (the
+    value on the other side of the change) so that the difference stays visible."""
     if v is None:
         return "(none)"
     if isinstance(v, list):
@@ -79,13 +94,22 @@ def _value(v: object) -> str:
     if isinstance(v, float):
         return f"{v:,.6g}"
     text = " ".join(str(v).split())
-    return text if len(text) <= 80 else text[:79] + "…"
+    if len(text) <= 80:
+        return text
+    ref = " ".join(str(other).split()) if isinstance(other, str) else ""
+    at = next((i for i, (a, b) in enumerate(zip(text, ref, strict=False)) if a != b),
+              min(len(text), len(ref)))
+    start = max(0, min(at - 30, len(text) - 78)) if at > 60 else 0
+    if start and " " in text[start:at]:  # start at a word
+        start = text.index(" ", start) + 1
+    cut = text[start:start + 78 - (start > 0)]
+    return ("…" if start else "") + cut + ("…" if start + len(cut) < len(text) else "")
 
 
 def entity_name(change: dict) -> str:
     """``control C18 (Backup power)``: the entity a change is about, in words."""
     kind = SINGULAR.get(change["section"], change["section"])
-    if change["section"] in ("register", "ghg", "plan"):
+    if change["section"] in ("register", "ghg", "plan", "parameters"):
         return f"{kind} {change['id']}"
     return f"{kind} {change['id']}" + (f" ({change['title']})" if change.get("title") else "")
 
@@ -95,7 +119,7 @@ def describe(change: dict, max_fields: int = 2) -> str:
     name = entity_name(change)
     if change["change"] != "changed":
         return f"{name} {change['change']}"
-    parts = [f"{f['field']} {_value(f['old'])} -> {_value(f['new'])}"
+    parts = [f"{f['field']} {_value(f['old'], f['new'])} -> {_value(f['new'], f['old'])}".lstrip()
              + (f" {f['unit']}" if f.get("unit") not in (None, "", "date") else "")
              for f in change["fields"][:max_fields]]
     more = len(change["fields"]) - max_fields
@@ -103,21 +127,39 @@ def describe(change: dict, max_fields: int = 2) -> str:
     return f"{name}: " + "; ".join(parts) + tail
 
 
+def inert_field(f: dict) -> str:
+    """``risk R2 rating.likelihood 4 -> 5``: one field of a change, its values when short."""
+    kind = SINGULAR.get(f["section"], f["section"])
+    old, new = _value(f["old"], f["new"]), _value(f["new"], f["old"])
+    values = f" {old} -> {new}" if max(len(old), len(new)) <= 20 else ""
+    return f"{kind} {f['id']} {f['field']}".rstrip() + values
+
+
 def _changes_by_key(pack: dict) -> dict[tuple[str, str], dict]:
     return {(c["section"], c["id"]): c for c in pack["changes"]}
 
 
 def describe_effect(pack: dict, effect: dict) -> str:
-    """The change(s) of one attribution group in words."""
+    """The change(s) of one attribution group in words: one change with its fields; several (changes
+    that only validate together) by entity, their fields being in the register changes table."""
     by_key = _changes_by_key(pack)
-    words = [describe(by_key[(c["section"], c["id"])]) for c in effect["changes"]
-             if (c["section"], c["id"]) in by_key]
-    text = " together with ".join(words)
+    found = [by_key[(c["section"], c["id"])] for c in effect["changes"] if (c["section"], c["id"]) in by_key]
+    if len(found) == 1:
+        return describe(found[0])
+    words = [f"{SINGULAR.get(c['section'], c['section'])} {c['id']} {c['change']}" for c in found]
+    text = ", ".join(words)
     return text + (f" ({effect['grouped_because']})" if effect.get("grouped_because") else "")
 
 
 def _row(rows: list[dict], year: int, key: str = "total") -> dict | None:
     return next((r for r in rows if r["year"] == year and r["id"] == key), None)
+
+
+def _places(pack: dict, year: int) -> int | None:
+    """The decimals every part of the total's movement in ``year`` is shown to: those of the
+    movement itself (:meth:`Scale.places`), so that the parts add up on the page."""
+    m = _row(pack["movements"], year)
+    return scale_of(pack).places(m["eal_change"], m["eal_change_se"]) if m else None
 
 
 def summary(pack: dict) -> list[str]:
@@ -131,28 +173,34 @@ def summary(pack: dict) -> list[str]:
     year = max(years)
     out = []
     m, part = _row(pack["movements"], year), _row(pack["attribution"], year)
+    dp = _places(pack, year)
     if m is not None and part is not None:
         if m["eal_change"] == 0:
             text = (f"Residual expected annual loss (EAL) in {year}: {sc.money(m['eal_after'], cur)}, "
                     "unchanged")
         else:
             direction = "rose" if m["eal_change"] > 0 else "fell"
-            noise = (f"beyond sampling noise (2 x s.e. of the paired difference "
+            with_reruns = m["eal_change_se"] != m.get("paired_se", m["eal_change_se"])
+            rerun = " and of the re-runs" if with_reruns else ""
+            noise = (f"beyond sampling noise (2 x s.e. of the paired difference{rerun} "
                      f"{sc.level(2 * m['eal_change_se'])})" if m["significant"] else "within sampling noise")
             text = (f"Residual expected annual loss (EAL) in {year}: {sc.money(m['eal_after'], cur)}; it "
-                    f"{direction} from {sc.level(m['eal_before'])} by "
-                    f"{sc.change(abs(m['eal_change']), m['eal_change_se']).lstrip('+')}, {noise}")
-        text += (f". Register changes {sc.change(part['register'], part['register_se'])}, scenario changes "
-                 f"{sc.change(part['scenario'], part['scenario_se'])}")
+                    f"{direction} from {sc.money(m['eal_before'], cur)} by "
+                    f"{sc.change(abs(m['eal_change']), m['eal_change_se'], dp).lstrip('+')} "
+                    f"{sc.suffix}".rstrip()
+                    + f", {noise}")
+        text += (f". Of the movement ({unit}): register changes "
+                 f"{sc.change(part['register'], part['register_se'], dp)}, scenario changes "
+                 f"{sc.change(part['scenario'], part['scenario_se'], dp)}")
         if part["sampling_noise"]:
-            text += f", re-run difference {sc.change(part['sampling_noise'], 0)} ({pack['rerun']})"
+            text += f", re-run difference {sc.change(part['sampling_noise'], 0, dp)} ({pack['rerun']})"
         out.append(text + ".")
     sentences = []
     for effect in sorted((e for e in pack["change_effects"] if not e["no_effect"]),
                          key=lambda e: -abs((_row(e["rows"], year) or {"change": 0})["change"])):
         r = _row(effect["rows"], year)
         if r is not None and r["change"] != 0:
-            sentences.append(f"{describe_effect(pack, effect)}: {sc.change(r['change'], r['se'])}")
+            sentences.append(f"{describe_effect(pack, effect)}: {sc.change(r['change'], r['se'], dp)}")
     if sentences:
         shown = sentences[:3]
         rest = len(sentences) - len(shown)
@@ -162,6 +210,9 @@ def summary(pack: dict) -> list[str]:
     if idle:
         out.append("No effect on any simulated loss (not a model input, or one that another input "
                    "overrides): " + "; ".join(idle) + ".")
+    inert = [inert_field(f) for e in pack["change_effects"] for f in e.get("fields_without_effect") or []]
+    if inert:
+        out.append("Fields without effect in changes that do move losses: " + "; ".join(inert) + ".")
     if not pack["changes"]:
         out.append("No change to the register.")
     due = pack.get("decisions_due") or []
@@ -180,7 +231,7 @@ def _effects_table(pack: dict) -> Table:
         cells = []
         for y in years:
             r = _row(effect["rows"], y)
-            cells.append(sc.change(r["change"], r["se"]) if r else "0")
+            cells.append(sc.change(r["change"], r["se"], _places(pack, y)) if r else "0")
         moved = sorted({r["id"] for r in effect["rows"] if r["id"] != "total"})
         rows.append([describe_effect(pack, effect), *cells,
                      ", ".join(moved) if moved else "none (no effect)"])
@@ -199,10 +250,11 @@ def _effects_table(pack: dict) -> Table:
     for label, key in (("interaction remainder (changes acting together)", "remainder"),
                        ("scenario changes", "scenario"),
                        (f"re-run difference: {pack['rerun']}", "sampling_noise")):
-        cells = [sc.change(parts[y][key], se(y, key)) if parts[y] else "-" for y in years]
+        cells = [sc.change(parts[y][key], se(y, key), _places(pack, y)) if parts[y] else "-" for y in years]
         if any(c not in ("0", "-") for c in cells) or key == "remainder":
             rows.append([label, *cells, ""])
-    cells = [sc.change(parts[y]["total_change"], se(y, "total_change")) if parts[y] else "-" for y in years]
+    cells = [sc.change(parts[y]["total_change"], se(y, "total_change"), _places(pack, y)) if parts[y] else "-"
+             for y in years]
     rows.append(["movement of the total", *cells, ""])
     return Table("pack_effects", f"What moved the total residual EAL ({sc.unit(pack['currency'])} per year; "
                  "each change on its own, on the same random draws)", ["change", *[f"{y}" for y in years],
@@ -217,7 +269,8 @@ def _changes_table(pack: dict) -> Table:
         if ch["change"] != "changed":
             rows.append([entity_name(ch), ch["change"], "", "", "", ""])
         for f in ch["fields"]:
-            rows.append([entity_name(ch), "changed", f["field"], _value(f["old"]), _value(f["new"]),
+            rows.append([entity_name(ch), "changed", f["field"], _value(f["old"], f["new"]),
+                         _value(f["new"], f["old"]),
                          f.get("unit", "")])
     return Table("pack_changes", f"Register changes ({len(pack['changes'])})",
                  ["entity", "change", "field", "before", "now", "unit"], ["text"] * 6, rows)
@@ -239,8 +292,9 @@ def _movement_table(pack: dict) -> Table:
                                                  "2 x s.e.", "beyond noise", "VaR 99% before", "VaR 99% now"],
                  ["int", "text", "text", "num", "num", "num", "num", "text", "num", "num"], rows,
                  note="2 x s.e.: twice the standard error of the paired per-trial difference of the two "
-                      "runs (zero for a risk whose inputs did not change); beyond noise: the change is "
-                      "larger than that.")
+                      "runs (zero for a risk whose inputs did not change; when the seed or trials changed, "
+                      "with the sampling error of the two re-runs of the earlier register added); beyond "
+                      "noise: the change is larger than that.")
 
 
 def _decision_blocks(pack: dict) -> list[Block]:

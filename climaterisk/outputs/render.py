@@ -549,8 +549,10 @@ def fit_widths(rows: list[list[str]], headers: list[str], numeric: list[bool],
 
 def header_widths(rows: list[list[str]], headers: list[str], numeric: list[bool]) -> list[int | None]:
     """Header widths [characters] for a terminal table: a numeric column's header wraps to the
-    width of its widest cell (at least 6), so long headers do not widen a column of numbers."""
-    return [max([len(str(r[i])) for r in rows] + [6]) if num else None for i, num in enumerate(numeric)]
+    width of its widest cell (at least 6, and at least its longest word, which is never cut), so
+    long headers do not widen a column of numbers."""
+    return [max([len(str(r[i])) for r in rows] + [6, *map(len, str(headers[i]).split())]) if num else None
+            for i, num in enumerate(numeric)]
 
 
 def blocks_text(blocks: list, markdown: bool = False, width: int | None = None) -> str:  # list[report.Block]
