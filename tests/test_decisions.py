@@ -184,3 +184,18 @@ def test_graph_exports_carry_ratings_and_decisions(tmp_path):
     assert "treatment" not in r2 and "residual_likelihood" not in r2  # only what is given
     graphml = runner.invoke(app, ["graph", "--register", str(folder), "--format", "graphml"]).output
     assert 'attr.name="treatment_review_date"' in graphml
+
+
+@pytest.mark.parametrize(("as_of", "overdue"), [("2020Q3", []), ("2020-10-01", ["R1"]), ("2021Q1", ["R1"])])
+def test_gaps_as_of_a_day_or_a_quarter_end(tmp_path, as_of, overdue):
+    """gaps --as-of judges dates on that day, or on the last day of a quarter as review does."""
+    folder = write_register(tmp_path / "reg", _with_decisions(register_files()))
+    result = runner.invoke(app, ["gaps", "--register", str(folder), "--format", "json", "--as-of", as_of])
+    assert result.exit_code == 0, result.output
+    gaps = json.loads(result.output)["gaps"]
+    assert [g["entity"] for g in gaps if g["rule"] == graph.DECISION_DUE_RULE] == overdue
+
+
+def test_gaps_as_of_is_checked():
+    result = runner.invoke(app, ["gaps", "--as-of", "2026-13-01"])
+    assert result.exit_code == 2 and "expected a date YYYY-MM-DD or a quarter such as 2026Q4" in result.output

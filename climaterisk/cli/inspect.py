@@ -3,7 +3,9 @@ schema, scenarios, registers."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from enum import Enum
 from typing import Annotated
 
@@ -22,9 +24,27 @@ from climaterisk.cli.common import (
     handle_errors,
     one_register,
 )
+from climaterisk.errors import InputError, Problem
 from climaterisk.outputs import render
 from climaterisk.register import load_register, resolve_register_path, shipped_registers
 from climaterisk.scenarios import available_scenarios, load_scenario, read_scenario
+
+
+def _as_of_date(text: str | None) -> dt.date | None:
+    """``--as-of``: a date YYYY-MM-DD, or a quarter label for its last day."""
+    from climaterisk.history.review import quarter_end
+    from climaterisk.history.store import QUARTER
+
+    if text is None:
+        return None
+    if QUARTER.fullmatch(text):
+        return quarter_end(text)
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text, re.ASCII):
+            return dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise InputError(Problem("", "", "--as-of", text, "a date YYYY-MM-DD or a quarter such as 2026Q4"))
 
 
 @app.command("gaps")
@@ -38,6 +58,10 @@ def gaps_cmd(
     trials: Annotated[int | None, typer.Option(
         help="Simulated years per horizon with --scenario [default: 20000].", min=1, show_default=False,
     )] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Judge dates (tests, review dates, planned years) as of this day, YYYY-MM-DD, "
+        "or the last day of this quarter, e.g. 2026Q4 (as climaterisk review does) [default: the "
+        "register's as_of].", show_default=False)] = None,
     fmt: FormatOpt = TextFormat.table,
     output: OutputOpt = None,
 ) -> None:
@@ -62,8 +86,9 @@ def gaps_cmd(
     from climaterisk.outputs import disclosure_text
 
     check_output(output)
+    day = _as_of_date(as_of)
     reg = load_register(register)
-    found = graph.find_gaps(reg)
+    found = graph.find_gaps(reg, day)
     result = None
     if scenario is not None:
         from climaterisk import assess
