@@ -234,3 +234,16 @@ def test_industry_metrics_of_the_shipped_register():
     assert rows["PUE, Ulanqab self-built data-centre park"].mark == "reported"
     assert rows["WUE, Leased data centre 1 (Beijing, Shunyi suburbs)"].mark == "assumed"
     assert "seed line 263" in rows["Environmental considerations in data-centre planning"].definition
+
+
+def test_budgeted_spending_past_declared_horizons(tmp_path, mini_files, mini_scenario_path):
+    """A programme budgeted past the risk's last declared horizon is flagged like a loss would be."""
+    r3 = mini_files["risks.yaml"]["risks"][2]  # declared for the medium term (2030)
+    r3["models"] = [{"type": "annual_cost", "cost": {"p5": 5.0, "p95": 50.0}, "nature": "budgeted"}]
+    reg = load_register(write_register(tmp_path / "r", mini_files))
+    found = consistency.losses_past_horizons(_run(reg, mini_scenario_path))
+    assert [f.entity for f in found] == ["R3"]
+    assert "budgeted spending of EUR" in found[0].reason and "in 2050" in found[0].reason
+    r3["time_horizons"] = ["medium", "long"]
+    reg = load_register(write_register(tmp_path / "fixed", mini_files))
+    assert consistency.losses_past_horizons(_run(reg, mini_scenario_path)) == []

@@ -8,7 +8,7 @@ Rules, with their thresholds stated in every finding:
   (inherent expected annual loss in the last horizon of the run) are more than
   :data:`RANK_GAP` places apart (ties share the mean rank);
 - **loss past declared horizons**: a risk declared for some horizons only (e.g. short and medium)
-  that the run reports a loss for in a year after the last of them;
+  that the run reports a loss, or budgeted spending, for in a year after the last of them;
 - **metric by construction**: a cross-industry metric (IFRS S2 29(b), 29(d)) whose definition
   takes every site of the kinds a risk or opportunity names, so that it comes out at
   :data:`NEAR_ALL` or more of asset value whatever the exposure;
@@ -90,8 +90,8 @@ def rating_vs_simulation(result: Assessment, rank_gap: float = RANK_GAP) -> list
 
 
 def losses_past_horizons(result: Assessment) -> list[Inconsistency]:
-    """Risks with a positive simulated EAL [currency/yr] in a run year after their last declared
-    horizon year."""
+    """Risks with a positive simulated EAL [currency/yr], or budgeted spending [currency/yr], in
+    a run year after their last declared horizon year."""
     reg = result.register
     out = []
     for risk in reg.risks:
@@ -108,6 +108,18 @@ def losses_past_horizons(result: Assessment) -> list[Inconsistency]:
                 f"{risk.title} is declared for the {', '.join(risk.time_horizons)} term (to {end}) but the "
                 f"run reports a residual EAL of {shown}. Either extend its horizons or stop reporting it "
                 "past them.", ("s2-10c",)))
+        budgets: dict[int, float] = {}
+        for h in result.horizons:
+            for b in h.budgeted:
+                if b.risk_id == risk.id and h.year > end and b.residual > 0:
+                    budgets[h.year] = budgets.get(h.year, 0.0) + b.residual
+        if budgets:
+            shown = ", ".join(f"{reg.currency} {v:,.0f} in {year}" for year, v in sorted(budgets.items()))
+            out.append(Inconsistency(
+                "loss past declared horizons", risk.id,
+                f"{risk.title} is declared for the {', '.join(risk.time_horizons)} term (to {end}) but the "
+                f"run reports budgeted spending of {shown}. Either extend its horizons or end the "
+                "programme's spending at its last horizon.", ("s2-10c",)))
     return out
 
 
