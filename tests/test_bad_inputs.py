@@ -966,6 +966,30 @@ CASES: list[Case] = [
     C("output-is-a-folder", "`--out` naming an existing folder",
       after(lambda reg: Path("results").mkdir()), assess(output="results"),
       (("--out", "results", "this is a folder"),)),
+    # ---- financial effects, decisions and dates (issues 16, 17)
+    C("line-item-unknown", "a model booked to a line item that does not exist",
+      edit(R, "risks.2.models.0.line_item", "bogus"), VALIDATE,
+      (("reg/risks.yaml", ": R3: models[0].line_item", "got 'bogus'", "one of operating_cost"),)),
+    C("nature-on-an-event", "`nature: budgeted` on an event model (only recurring costs are planned "
+      "spending)",
+      edit(R, "risks.2.models.0.nature", "budgeted"), VALIDATE,
+      (("reg/risks.yaml", ": R3: models[0].nature", "expected no such field"),)),
+    C("treatment-decision-unknown", "a treatment decision other than mitigate, transfer, accept, avoid",
+      edit(R, "risks.0.treatment", {"decision": "ignore"}), VALIDATE,
+      (("reg/risks.yaml", ": R1: treatment.decision", "got 'ignore'", "one of mitigate, transfer"),)),
+    C("treatment-review-before-decision", "a treatment's review date before the decision's date",
+      edit(R, "risks.0.treatment", {"decision": "accept", "date": "2020-06-30", "review_date": "2020-01-31"}),
+      VALIDATE,
+      (("reg/risks.yaml", ": R1: treatment.review_date", "got '2020-01-31'",
+        "on or after the decision's date 2020-06-30"),)),
+    C("report-growth-below-minus-100", "`report --growth -150 --inflation nan` (rates in % a year)",
+      NOTHING, ("report", "--register", "reg", "--scenario", "scenario.yaml", "--growth", "-150",
+                "--inflation", "nan", "--out", "rep"),
+      (("--growth", "got -150.0", "a rate in % a year above -100"),
+       ("--inflation", "got nan", "a rate in % a year above -100"))),
+    C("gaps-as-of-invalid", "`gaps --as-of 2026-13-01` (not a date, not a quarter)",
+      NOTHING, ("gaps", "--register", "reg", "--as-of", "2026-13-01"),
+      (("--as-of", "got '2026-13-01'", "a date YYYY-MM-DD or a quarter such as 2026Q4"),)),
 ]
 
 

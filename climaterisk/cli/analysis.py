@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -244,6 +245,11 @@ def report_cmd(
     from climaterisk.history.targets import snapshot_targets
     from climaterisk.outputs import figures, publish, report
 
+    rates = {"--growth": growth, "--inflation": inflation, "--discount-rate": discount_rate}
+    bad = [Problem("", "", name, value, "a rate in % a year above -100 (e.g. 3 for 3%)")
+           for name, value in rates.items() if not (math.isfinite(value) and value > -100)]
+    if bad:
+        raise OptionError(bad)
     prices = Prices(growth / 100.0, inflation / 100.0, discount_rate / 100.0)
     horizon = horizon or report_horizons(load_register(register))  # short term included
     main, compared = _scenario_runs(scenario, compare, register, horizon, trials, seed, chunk_size)
