@@ -186,3 +186,27 @@ def test_pack_lists_decisions_taken_and_due(tmp_path, mini_files, mini_scenario_
     text = " ".join(_review(before, after, mini_scenario_path).split())
     assert "1 treatment decision(s) past their review date (R3)" in text
     assert "R3 (Policy) added accept Risk committee 2020-03-31 2020-09-30" in text
+
+
+def test_a_change_that_compiles_to_the_same_model_is_not_simulated(tmp_path, mini_files, mini_scenario_path,
+                                                                    monkeypatch):
+    """A rating, a date or a text leaves the compiled model as it was: same_model says so, and
+    the review does not simulate it (its run would equal the earlier register's, trial by trial)."""
+    scenario = read_scenario(mini_scenario_path)
+    before = write_register(tmp_path / "before", mini_files)
+    mini_files["risks.yaml"]["risks"][0]["rating"]["likelihood"] = 5
+    mini_files["controls.yaml"]["controls"][0]["last_tested"] = "2020-11-30"
+    rated = write_register(tmp_path / "rated", mini_files)
+    mini_files["controls.yaml"]["controls"][1]["effect"]["severity"]["value"] = 0.1
+    weaker = write_register(tmp_path / "weaker", mini_files)
+    old, new = load_register(before), load_register(rated)
+    assert attr.same_model(old, new, scenario, [2030, 2050])
+    assert not attr.same_model(old, load_register(weaker), scenario, [2030, 2050])
+    calls = []
+    real = attr.run
+    monkeypatch.setattr(attr, "run", lambda *a, **k: calls.append(a) or real(*a, **k))
+    base = real(old, scenario, [2050], 2000, 1)
+    changes = register_changes(before, rated)
+    groups = change_groups(before, rated, changes, tmp_path / "work")
+    found = attr.contributions(old, new, groups, scenario, base, [2050], 2000, 1, tmp_path / "c", changes)
+    assert calls == [] and all(e["zero"] for e in found) and len(found) == 2

@@ -30,6 +30,7 @@ twice its standard error (or is non-zero with a zero standard error: a determini
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,8 @@ import numpy as np
 from climaterisk.analysis.assess import assess
 from climaterisk.errors import ClimateRiskError
 from climaterisk.history.changes import ChangeGroup, Key, compose, revert_field
+from climaterisk.model.compile import compile_portfolio
+from climaterisk.model.controls import controls_config, inherent_config
 from climaterisk.register import Register, load_register
 from climaterisk.scenarios import Scenario
 
@@ -113,6 +116,39 @@ def keys_of(*runs: Run) -> list[str]:
     return sorted(keys, key=lambda k: (k == TOTAL, k))
 
 
+def _equal(a: object, b: object) -> bool:
+    """Deep equality of compiled model objects: dataclasses field by field, arrays element by
+    element (NaN equal to NaN), sequences and mappings item by item."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, np.ndarray):
+        return (a.shape == b.shape and a.dtype == b.dtype  # type: ignore[union-attr]
+                and bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")))
+    if dataclasses.is_dataclass(a) and not isinstance(a, type):
+        return all(_equal(getattr(a, f.name), getattr(b, f.name)) for f in dataclasses.fields(a))
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b, strict=True))  # type: ignore[arg-type]
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_equal(a[k], b[k]) for k in a)  # type: ignore[union-attr,index]
+    if isinstance(a, float) and math.isnan(a):
+        return math.isnan(b)  # type: ignore[arg-type]
+    return bool(a == b)
+
+
+def same_model(a: Register, b: Register, scenario: Scenario, years: list[int]) -> bool:
+    """Whether two registers compile to the same model under ``scenario`` in every year: the
+    same portfolio and the same inherent and residual configurations. Then a run of either, on
+    the same seed and trials, gives the same losses trial by trial, and need not be simulated
+    (a rating, a date or a text changed). False whenever anything compiled differs, even where
+    the losses might still agree."""
+    for year in years:
+        pa, pb = compile_portfolio(a, scenario, year), compile_portfolio(b, scenario, year)
+        if not (_equal(pa, pb) and _equal(inherent_config(pa), inherent_config(pb))
+                and _equal(controls_config(a, pa), controls_config(b, pb))):
+            return False
+    return True
+
+
 def contributions(old: Register, new: Register, groups: list[ChangeGroup], scenario: Scenario,
                   base: Run, years: list[int], trials: int, seed: int, work: Path,
                   changes: list[dict] | None = None) -> list[dict]:
@@ -123,7 +159,9 @@ def contributions(old: Register, new: Register, groups: list[ChangeGroup], scena
     out = []
     for n, group in enumerate(groups):
         folder = compose(old.path, new.path, group.keys, work / f"change-{n}")
-        r_g = run(load_register(folder), scenario, years, trials, seed)
+        register_g = load_register(folder)
+        r_g = base if same_model(register_g, old, scenario, years) else run(register_g, scenario, years,
+                                                                            trials, seed)
         rows = []
         for year in years:
             for key in keys_of(r_g, base):
@@ -132,19 +170,20 @@ def contributions(old: Register, new: Register, groups: list[ChangeGroup], scena
                     if d.value != 0 or d.se != 0:
                         rows.append({"year": year, "id": key, "change": d.value, "se": d.se})
         inert = inert_fields(old, new, group, fields, r_g, scenario, years, trials, seed,
-                             work / f"fields-{n}") if rows else []
+                             work / f"fields-{n}", register_g) if rows else []
         out.append({"group": group, "rows": rows, "zero": not rows, "inert": inert})
     return out
 
 
 def inert_fields(old: Register, new: Register, group: ChangeGroup, fields: dict[Key, list[dict]],
                  r_g: Run, scenario: Scenario, years: list[int], trials: int, seed: int,
-                 work: Path) -> list[dict]:
+                 work: Path, register_g: Register | None = None) -> list[dict]:
     """The fields of a group's changed entities (those with several changed fields) whose change
     moves no loss: the group's register with that one field set back gives the same losses as
     ``r_g``, trial by trial, in every year and row (a rating changed with a damage range). A
     field whose reverting does not validate, and a ``source`` (provenance text), are left out.
-    One more run per field probed."""
+    A field whose reverting compiles to the same model as ``register_g`` (:func:`same_model`)
+    needs no run; any other costs one more run."""
     out = []
     for key in group.keys:
         if len(fields.get(key, [])) < 2:
@@ -155,7 +194,11 @@ def inert_fields(old: Register, new: Register, group: ChangeGroup, fields: dict[
             folder = compose(old.path, new.path, group.keys, work / f"{key[1]}-{i}")
             try:
                 revert_field(folder, key, f["field"], f["old"])
-                probe = run(load_register(folder), scenario, years, trials, seed)
+                reverted = load_register(folder)
+                if register_g is not None and same_model(reverted, register_g, scenario, years):
+                    out.append({"section": key[0], "id": key[1], **f})  # compiles the same: no run
+                    continue
+                probe = run(reverted, scenario, years, trials, seed)
             except (ClimateRiskError, KeyError, IndexError, TypeError, StopIteration):
                 continue  # the field's parent is gone, or the register without it is not valid
             if all(set(probe.rows[y]) == set(r_g.rows[y]) and all(
