@@ -34,6 +34,22 @@ class Config:
     followup_sev: tuple[float, ...] = ()  # [fraction] per outage-episode model: cost factor
 
 
+def recovery(loss: np.ndarray, deductible: np.ndarray, limit: np.ndarray) -> np.ndarray:
+    """What transfer layers recover of each loss [currency]: layer ``j`` recovers
+    ``clip(loss - deductible[..., j], 0, limit[..., j])``, all layers together at most the loss
+    itself. ``deductible`` and ``limit`` [currency] are per loss, shape (n, K), or the same for
+    every loss, shape (K,)."""
+    recovered = np.zeros(len(loss))
+    for j in range(deductible.shape[-1]):
+        recovered += np.clip(loss - deductible[..., j], 0.0, limit[..., j])
+    return np.minimum(recovered, loss)
+
+
+def net_of_layers(loss: np.ndarray, deductible: np.ndarray, limit: np.ndarray) -> np.ndarray:
+    """Losses [currency] net of what their transfer layers recover (:func:`recovery`)."""
+    return loss - recovery(loss, deductible, limit)
+
+
 def inherent_config(portfolio: Portfolio) -> Config:
     """No controls at all."""
     n = len(portfolio.links)

@@ -52,7 +52,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from climaterisk.model.compile import Portfolio
-from climaterisk.model.controls import Config
+from climaterisk.model.controls import Config, net_of_layers
 from climaterisk.model.discretise import Distribution, component_masses, lognormal_masses, respread
 from climaterisk.model.draws import MAX_DOWNTIME_DAYS
 from climaterisk.register.distributions import LogNormal
@@ -159,10 +159,7 @@ class Aggregator:
                 phi = None
         if c.deductible.shape[1]:
             x = np.arange(n) * h
-            recovered = np.zeros(n)
-            for j in range(c.deductible.shape[1]):
-                recovered += np.clip(x - c.deductible[link, j], 0.0, c.limit[link, j])
-            net = x - np.minimum(recovered, x)
+            net = net_of_layers(x, c.deductible[link], c.limit[link])
             pmf = respread(pmf, net / h, n)
         if phi is None:
             phi = np.fft.rfft(pmf)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from climaterisk.model.compile import Portfolio
-from climaterisk.model.controls import Config, controls_config, inherent_config
+from climaterisk.model.controls import Config, controls_config, inherent_config, recovery
 from climaterisk.model.draws import Draws
 from climaterisk.register import Register
 from climaterisk.register.booking import DOWNTIME_LINE_ITEM, INSURANCE, LINE_ITEMS
@@ -88,10 +88,8 @@ def item_losses(portfolio: Portfolio, draws: Draws, config: Config,
         insured = np.flatnonzero((config.limit > 0).any(axis=1)[k])
         if len(insured):
             ki, loss = k[insured], damage[insured] + down[insured]
-            got = np.zeros(len(insured))
-            for j in range(config.deductible.shape[1]):
-                got += np.clip(loss - config.deductible[ki, j], 0.0, config.limit[ki, j])
-            out[_INDEX[INSURANCE]] -= np.bincount(trial[insured], weights=np.minimum(got, loss), minlength=n)
+            got = recovery(loss, config.deductible[ki], config.limit[ki])
+            out[_INDEX[INSURANCE]] -= np.bincount(trial[insured], weights=got, minlength=n)
     for followup, (risk, at, cost) in zip(portfolio.followups, episodes, strict=True):
         if not portfolio.is_opportunity[risk]:
             out[_INDEX[followup.line_item]] += np.bincount(at, weights=cost, minlength=n)

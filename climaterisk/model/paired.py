@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from climaterisk.model.compile import Portfolio
-from climaterisk.model.controls import Config
+from climaterisk.model.controls import Config, net_of_layers
 from climaterisk.model.draws import Draws
 from climaterisk.model.streaming import var_index
 
@@ -161,11 +161,8 @@ def paired_cells(plan: PairedPlan, draws: Draws, base_total: np.ndarray
     loss += gathered
     insured = np.flatnonzero(plan.insured[q])
     if len(insured):
-        qi, li = q[insured], loss[insured]
-        recovered = np.zeros(len(insured))
-        for j in range(plan.deductible.shape[1]):
-            recovered += np.clip(li - plan.deductible[qi, j], 0.0, plan.limit[qi, j])
-        loss[insured] = li - np.minimum(recovered, li)
+        qi = q[insured]
+        loss[insured] = net_of_layers(loss[insured], plan.deductible[qi], plan.limit[qi])
     loss *= at(draws.u, ev) < at(plan.keep, q)
     loss -= at(draws.losses[plan.base], ev)
     cell = at(plan.slot, q)

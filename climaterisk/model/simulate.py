@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from climaterisk.model.compile import Portfolio
-from climaterisk.model.controls import Config
+from climaterisk.model.controls import Config, net_of_layers
 from climaterisk.model.draws import (
     Draws,
     Workspace,
@@ -66,11 +66,8 @@ def event_loss(portfolio: Portfolio, draws: Draws, config: Config, ws: Workspace
     if config.deductible.shape[1]:
         insured = np.flatnonzero((config.limit > 0).any(axis=1)[k])  # events of insured links only
         if len(insured):
-            ki, li = k[insured], loss[insured]
-            recovered = np.zeros(len(insured))
-            for j in range(config.deductible.shape[1]):
-                recovered += np.clip(li - config.deductible[ki, j], 0.0, config.limit[ki, j])
-            loss[insured] = li - np.minimum(recovered, li)
+            ki = k[insured]
+            loss[insured] = net_of_layers(loss[insured], config.deductible[ki], config.limit[ki])
     if np.any(config.keep < 1.0):
         gather(config.keep, k, gathered)
         loss *= pick(draws.u) < gathered
